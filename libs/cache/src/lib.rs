@@ -1,0 +1,95 @@
+//! The cache port and its adapters: Redis through fred (ElastiCache in production) and
+//! an in-process moka cache for the all-in-one. The URL scheme picks one ([`connect`]).
+//!
+//! Every key is namespaced by a configurable prefix, so environments (and tests) can
+//! share one Redis without seeing each other's entries.
+
+pub mod memory;
+pub mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cache unavailable: {0}")]
+    Unavailable(String),
+    #[error("cache configuration: {0}")]
+    Config(String),
+}
+
+pub type Result<T, E = CacheError> = std::result::Result<T, E>;
+
+/// A fixed-window counter after one increment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    /// Hits in the current window, this one included.
+    pub count: u64,
+    /// Time until the window resets.
+    pub resets_in: Duration,
+}
+
+/// A string key-value cache with per-entry time-to-live.
+#[async_trait]
+pub trait Cache: Send + Sync + 'static {
+    /// "redis" or "memory".
+    fn backend(&self) -> &'static str;
+
+    async fn ping(&self) -> Result<()>;
+
+    async fn get(&self, key: &str) -> Result<Option<String>>;
+
+    /// Values of several keys in one round trip, in key order.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>>;
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<()>;
+
+    /// Sets several entries with the same time-to-live in one round trip.
+    async fn set_many(&self, entries: &[(String, String)], ttl: Duration) -> Result<()>;
+
+    /// Removes a key; true when it existed.
+    async fn delete(&self, key: &str) -> Result<bool>;
+
+    /// Counts one hit in the fixed window named by `key`; the window starts with the
+    /// first hit and lasts `window`. Atomic across clients of the same cache.
+    async fn hit_window(&self, key: &str, window: Duration) -> Result<WindowCount>;
+}
+
+/// Cache settings.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    pub url: Url,
+    /// Prepended to every key, e.g. "travel:" or a per-test namespace.
+    pub prefix: String,
+    /// Upper bound for one command: a slow or dead Redis must not stall reads that
+    /// can be answered from the database instead.
+    pub command_timeout: Duration,
+    /// Entries the in-memory cache keeps at most.
+    pub memory_capacity: u64,
+}
+
+impl CacheConfig {
+    pub fn new(url: Url) -> Self {
+        Self {
+            url,
+            prefix: "travel:".to_string(),
+            command_timeout: Duration::from_millis(250),
+            memory_capacity: 100_000,
+        }
+    }
+}
+
+/// Opens the cache the URL names: `redis://…`, `rediss://…` (TLS) or `memory://`.
+/// A Redis that is down does not fail this call: commands fail until it is back.
+pub async fn connect(config: &CacheConfig) -> Result<Arc<dyn Cache>> {
+    match config.url.scheme() {
+        "redis" | "rediss" => Ok(Arc::new(redis::RedisCache::connect(config).await?)),
+        "memory" => Ok(Arc::new(memory::MemoryCache::new(config))),
+        other => Err(CacheError::Config(format!(
+            "unsupported cache URL scheme {other:?}: expected redis://, rediss:// or memory://"
+        ))),
+    }
+}

@@ -1,0 +1,205 @@
+//! The error vocabulary of the public API, shared by the services (which put it into
+//! gRPC statuses) and the gateway (which renders the REST envelope).
+
+use std::fmt;
+
+/// Machine-readable error codes. The first twelve are the contract of `api-v1.md`;
+/// the transport-level ones after them are additions for conditions the contract
+/// names without a code (wrong method, oversized body, wrong content type, time-outs,
+/// an internal service that cannot be reached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidCurrencyCode,
+    InvalidCountryCode,
+    InvalidPeriod,
+    InvalidParameter,
+    MissingParameter,
+    Unauthorized,
+    NotFound,
+    RateLimitExceeded,
+    CacheUnavailable,
+    DatabaseUnavailable,
+    ExternalApiError,
+    InternalError,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ServiceUnavailable,
+    Timeout,
+}
+
+impl ErrorCode {
+    const ALL: [ErrorCode; 17] = [
+        ErrorCode::InvalidCurrencyCode,
+        ErrorCode::InvalidCountryCode,
+        ErrorCode::InvalidPeriod,
+        ErrorCode::InvalidParameter,
+        ErrorCode::MissingParameter,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::RateLimitExceeded,
+        ErrorCode::CacheUnavailable,
+        ErrorCode::DatabaseUnavailable,
+        ErrorCode::ExternalApiError,
+        ErrorCode::InternalError,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::Timeout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidCurrencyCode => "INVALID_CURRENCY_CODE",
+            ErrorCode::InvalidCountryCode => "INVALID_COUNTRY_CODE",
+            ErrorCode::InvalidPeriod => "INVALID_PERIOD",
+            ErrorCode::InvalidParameter => "INVALID_PARAMETER",
+            ErrorCode::MissingParameter => "MISSING_PARAMETER",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
+            ErrorCode::CacheUnavailable => "CACHE_UNAVAILABLE",
+            ErrorCode::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            ErrorCode::ExternalApiError => "EXTERNAL_API_ERROR",
+            ErrorCode::InternalError => "INTERNAL_ERROR",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            ErrorCode::Timeout => "TIMEOUT",
+        }
+    }
+
+    /// The HTTP status the REST edge answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidCurrencyCode
+            | ErrorCode::InvalidCountryCode
+            | ErrorCode::InvalidPeriod
+            | ErrorCode::InvalidParameter
+            | ErrorCode::MissingParameter => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RateLimitExceeded => 429,
+            ErrorCode::InternalError => 500,
+            ErrorCode::CacheUnavailable
+            | ErrorCode::DatabaseUnavailable
+            | ErrorCode::ExternalApiError
+            | ErrorCode::ServiceUnavailable => 503,
+            ErrorCode::Timeout => 504,
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|code| code.as_str() == raw)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error a client can act on: a code, a message, and which input was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub parameter: Option<String>,
+    pub provided: Option<String>,
+    pub expected: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            parameter: None,
+            provided: None,
+            expected: None,
+        }
+    }
+
+    /// Names the offending parameter, what was sent and what was expected.
+    pub fn with_detail(
+        mut self,
+        parameter: impl Into<String>,
+        provided: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        self.parameter = Some(parameter.into());
+        self.provided = Some(provided.into());
+        self.expected = Some(expected.into());
+        self
+    }
+
+    pub fn invalid_currency(parameter: &str, provided: &str) -> Self {
+        Self::new(
+            ErrorCode::InvalidCurrencyCode,
+            format!("{parameter}: {provided:?} is not a supported ISO 4217 currency code"),
+        )
+        .with_detail(parameter, provided, "ISO 4217 code of a supported currency")
+    }
+
+    pub fn invalid_country(parameter: &str, provided: &str) -> Self {
+        Self::new(
+            ErrorCode::InvalidCountryCode,
+            format!("{parameter}: {provided:?} is not a supported ISO 3166-1 alpha-2 country code"),
+        )
+        .with_detail(
+            parameter,
+            provided,
+            "ISO 3166-1 alpha-2 code of a supported country (EU for the euro area)",
+        )
+    }
+
+    pub fn invalid_parameter(parameter: &str, provided: &str, expected: &str) -> Self {
+        Self::new(
+            ErrorCode::InvalidParameter,
+            format!("{parameter}: {provided:?} is invalid, expected {expected}"),
+        )
+        .with_detail(parameter, provided, expected)
+    }
+
+    pub fn missing_parameter(parameter: &str, expected: &str) -> Self {
+        Self::new(
+            ErrorCode::MissingParameter,
+            format!("{parameter} is required"),
+        )
+        .with_detail(parameter, "", expected)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InternalError, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_contract_statuses_hold() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::InvalidCurrencyCode.http_status(), 400);
+        assert_eq!(ErrorCode::Unauthorized.http_status(), 401);
+        assert_eq!(ErrorCode::NotFound.http_status(), 404);
+        assert_eq!(ErrorCode::RateLimitExceeded.http_status(), 429);
+        assert_eq!(ErrorCode::DatabaseUnavailable.http_status(), 503);
+        assert_eq!(ErrorCode::InternalError.http_status(), 500);
+        assert_eq!(ErrorCode::parse("NOPE"), None);
+    }
+}

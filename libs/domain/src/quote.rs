@@ -1,0 +1,102 @@
+//! Stored quotes and the cross rates made from them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::codes::CurrencyCode;
+use crate::money::{CROSS_SCALE, QUOTE_SCALE, round};
+
+/// Where a quote came from. Free text in storage so new sources need no migration;
+/// these are the names the ingestion pipeline and the seeding use.
+pub struct QuoteSource;
+
+impl QuoteSource {
+    pub const ECB: &'static str = "ECB";
+    pub const BOK: &'static str = "BOK";
+    pub const KOREAEXIM: &'static str = "KOREAEXIM";
+    pub const ERAPI: &'static str = "ERAPI";
+}
+
+/// A quote as stored: KRW per ONE unit of `currency`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub currency: CurrencyCode,
+    pub mid: Decimal,
+    /// Remittance selling rate (KRW a customer pays per unit sent abroad).
+    pub tts: Option<Decimal>,
+    /// Remittance buying rate (KRW a customer gets per unit received).
+    pub ttb: Option<Decimal>,
+    pub recorded_at: DateTime<Utc>,
+    pub rate_date: NaiveDate,
+    pub source: String,
+}
+
+/// The identity quote of KRW itself: exact by definition, never stored.
+pub fn krw_identity(at: DateTime<Utc>) -> Quote {
+    Quote {
+        currency: CurrencyCode::KRW,
+        mid: Decimal::ONE,
+        tts: None,
+        ttb: None,
+        recorded_at: at,
+        rate_date: at.date_naive(),
+        source: "IDENTITY".to_string(),
+    }
+}
+
+/// Units of `base` per one unit of `target`, both given as KRW-per-unit mids.
+///
+/// With a KRW base the stored quote is returned unchanged (already at
+/// [`QUOTE_SCALE`]); otherwise the quotient is rounded to [`CROSS_SCALE`] places.
+/// Returns `None` when the base quote is zero (never stored, but not worth a panic).
+pub fn cross_rate(base_krw_per_unit: Decimal, target_krw_per_unit: Decimal) -> Option<Decimal> {
+    if base_krw_per_unit.is_zero() {
+        return None;
+    }
+    if base_krw_per_unit == Decimal::ONE {
+        return Some(round(target_krw_per_unit, QUOTE_SCALE));
+    }
+    let quotient = target_krw_per_unit.checked_div(base_krw_per_unit)?;
+    Some(round(quotient, CROSS_SCALE))
+}
+
+/// Converts `amount` of the currency quoted at `from_krw` into the currency quoted at
+/// `to_krw`, rounded to the target's minor units. Returns `(result, rate)`.
+pub fn convert(
+    amount: Decimal,
+    from_krw: Decimal,
+    to_krw: Decimal,
+    to_decimals: u32,
+) -> Option<(Decimal, Decimal)> {
+    let rate = cross_rate(to_krw, from_krw)?;
+    // Multiply by the unrounded quotient so that large amounts do not inherit the
+    // rounding error of the published rate.
+    let exact = amount.checked_mul(from_krw)?.checked_div(to_krw)?;
+    Some((round(exact, to_decimals), rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn cross_rate_through_krw() {
+        // 1 USD = 1335.27 KRW, 1 JPY = 8.49 KRW → 1 JPY = 0.006358... USD.
+        let usd = dec!(1335.27);
+        let jpy = dec!(8.49);
+        assert_eq!(cross_rate(usd, jpy).unwrap(), dec!(0.006358264621));
+        assert_eq!(cross_rate(Decimal::ONE, usd).unwrap(), usd);
+        assert_eq!(cross_rate(usd, usd).unwrap(), Decimal::ONE);
+        assert_eq!(cross_rate(Decimal::ZERO, usd), None);
+    }
+
+    #[test]
+    fn convert_rounds_to_target_minor_units() {
+        let (result, rate) = convert(dec!(100), dec!(1335.27), Decimal::ONE, 0).unwrap();
+        assert_eq!(result, dec!(133527));
+        assert_eq!(rate, dec!(1335.27));
+        let (result, _) = convert(dec!(10000), Decimal::ONE, dec!(1335.27), 2).unwrap();
+        assert_eq!(result, dec!(7.49));
+    }
+}

@@ -1,0 +1,107 @@
+//! The rate store port and its adapters.
+//!
+//! [`RateStore`] is what the services need from a relational database. Two adapters
+//! implement it: [`mysql::MySqlRateStore`] for Aurora MySQL in production and
+//! [`sqlite::SqliteRateStore`] for the embedded all-in-one. The URL scheme picks one
+//! ([`connect`]); both create their schema with embedded migrations.
+
+mod batch;
+pub mod config;
+pub mod error;
+pub mod mysql;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use travel_domain::price_index::BigMacPrice;
+use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
+
+pub use config::StoreConfig;
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A shipped dataset that has been loaded, identified by the hash of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetImport {
+    pub dataset: String,
+    pub sha256: String,
+    pub row_count: u64,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// What [`RateStore::record_observations`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordOutcome {
+    /// Observations written (new or corrected); replays count too.
+    pub observations: u64,
+    /// Daily aggregates recomputed.
+    pub daily_rows: u64,
+}
+
+/// A row of the currency catalog table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogRow {
+    pub code: CurrencyCode,
+    pub name_en: String,
+    pub active: bool,
+}
+
+/// Exchange-rate persistence. Every write is an idempotent upsert.
+#[async_trait]
+pub trait RateStore: Send + Sync + 'static {
+    /// "mysql" or "sqlite", for health reports and logs.
+    fn backend(&self) -> &'static str;
+
+    /// Runs the embedded migrations of this backend.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Cheap round trip, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    /// Makes the catalog table equal to `currencies` (insert or update by code).
+    async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()>;
+
+    async fn catalog(&self) -> Result<Vec<CatalogRow>>;
+
+    /// Stores observations, keyed by (currency, source, recorded time), and in the same
+    /// transaction recomputes the daily aggregates of every (currency, day) touched and
+    /// moves the latest quote of each currency forward.
+    async fn record_observations(&self, observations: &[Observation]) -> Result<RecordOutcome>;
+
+    /// The newest quote of each requested currency that has one, in request order.
+    async fn latest_quotes(&self, codes: &[CurrencyCode]) -> Result<Vec<Quote>>;
+
+    /// Daily aggregates of one currency between two dates, inclusive, oldest first.
+    async fn daily_rates(
+        &self,
+        code: CurrencyCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRate>>;
+
+    /// Number of stored observations, of one currency or of all.
+    async fn observation_count(&self, code: Option<CurrencyCode>) -> Result<u64>;
+
+    async fn upsert_bigmac_prices(&self, prices: &[BigMacPrice]) -> Result<u64>;
+
+    /// Every Big Mac survey row of a country, oldest first.
+    async fn bigmac_prices(&self, country: CountryCode) -> Result<Vec<BigMacPrice>>;
+
+    async fn dataset_import(&self, dataset: &str) -> Result<Option<DatasetImport>>;
+
+    async fn mark_dataset_imported(&self, import: &DatasetImport) -> Result<()>;
+}
+
+/// Opens the store the URL names: `mysql://…` or `sqlite://…`.
+pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn RateStore>> {
+    match config.url.scheme() {
+        "mysql" => Ok(Arc::new(mysql::MySqlRateStore::connect(config).await?)),
+        "sqlite" => Ok(Arc::new(sqlite::SqliteRateStore::connect(config).await?)),
+        other => Err(StoreError::Config(format!(
+            "unsupported database URL scheme {other:?}: expected mysql:// or sqlite://"
+        ))),
+    }
+}

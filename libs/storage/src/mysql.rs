@@ -1,0 +1,411 @@
+//! Aurora MySQL 8.0 adapter (tested on MariaDB 10.11).
+//!
+//! Upserts use `ON DUPLICATE KEY UPDATE c = VALUES(c)`: MySQL 8.0.20 deprecates
+//! `VALUES()` in favour of a row alias, but MariaDB does not understand the alias,
+//! and Aurora accepts both.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::{MySql, QueryBuilder, Row};
+use travel_domain::price_index::BigMacPrice;
+use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
+
+use crate::batch::{aggregate_touched, newest_per_currency, touched_days};
+use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreConfig, StoreError};
+
+/// Rows per multi-row statement: 11 placeholders a row stays far below MySQL's 65,535.
+const CHUNK: usize = 1000;
+
+pub struct MySqlRateStore {
+    pool: MySqlPool,
+}
+
+impl MySqlRateStore {
+    /// Builds the pool without connecting: a database that is down at start-up makes
+    /// reads fail with `Unavailable` until it is back, instead of a crash loop.
+    pub async fn connect(config: &StoreConfig) -> Result<Self> {
+        let options = MySqlConnectOptions::from_str(config.url.as_str())
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let pool = MySqlPoolOptions::new()
+            .max_connections(config.max_connections)
+            .min_connections(config.min_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .idle_timeout(Some(config.idle_timeout))
+            .max_lifetime(Some(config.max_lifetime))
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+}
+
+fn code(raw: &str) -> Result<CurrencyCode> {
+    CurrencyCode::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn observation_from_row(row: &MySqlRow) -> Result<Observation> {
+    Ok(Observation {
+        currency: code(row.try_get::<&str, _>("currency_code")?)?,
+        source: row.try_get("source")?,
+        recorded_at: row.try_get("recorded_at")?,
+        rate_date: row.try_get("rate_date")?,
+        mid: row.try_get::<Decimal, _>("mid")?.normalize(),
+        tts: row
+            .try_get::<Option<Decimal>, _>("tts")?
+            .map(|d| d.normalize()),
+        ttb: row
+            .try_get::<Option<Decimal>, _>("ttb")?
+            .map(|d| d.normalize()),
+        raw_unit: row.try_get("raw_unit")?,
+        redistributable: row.try_get("redistributable")?,
+    })
+}
+
+async fn upsert_daily(tx: &mut sqlx::Transaction<'_, MySql>, rows: &[DailyRate]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut query = QueryBuilder::<MySql>::new(
+            "INSERT INTO daily_exchange_rates (currency_code, rate_date, open_rate, close_rate, \
+             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at) ",
+        );
+        query.push_values(chunk, |mut row, daily| {
+            row.push_bind(daily.currency.as_str().to_string())
+                .push_bind(daily.rate_date)
+                .push_bind(daily.open)
+                .push_bind(daily.close)
+                .push_bind(daily.high)
+                .push_bind(daily.low)
+                .push_bind(daily.average)
+                .push_bind(daily.sum)
+                .push_bind(daily.count)
+                .push_bind(daily.first_at)
+                .push_bind(daily.last_at);
+        });
+        query.push(
+            " ON DUPLICATE KEY UPDATE open_rate = VALUES(open_rate), close_rate = VALUES(close_rate), \
+             high_rate = VALUES(high_rate), low_rate = VALUES(low_rate), avg_rate = VALUES(avg_rate), \
+             sum_rate = VALUES(sum_rate), observation_count = VALUES(observation_count), \
+             first_at = VALUES(first_at), last_at = VALUES(last_at)",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RateStore for MySqlRateStore {
+    fn backend(&self) -> &'static str {
+        "mysql"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/mysql").run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()> {
+        let now = Utc::now();
+        let mut query = QueryBuilder::<MySql>::new(
+            "INSERT INTO currencies (currency_code, name_ko, name_en, country_code, symbol, \
+             decimals, active, updated_at) ",
+        );
+        query.push_values(currencies, |mut row, c| {
+            row.push_bind(c.code.as_str().to_string())
+                .push_bind(c.name_ko)
+                .push_bind(c.name_en)
+                .push_bind(c.country.as_str().to_string())
+                .push_bind(c.symbol)
+                .push_bind(c.decimals)
+                .push_bind(c.active)
+                .push_bind(now);
+        });
+        query.push(
+            " ON DUPLICATE KEY UPDATE name_ko = VALUES(name_ko), name_en = VALUES(name_en), \
+             country_code = VALUES(country_code), symbol = VALUES(symbol), \
+             decimals = VALUES(decimals), active = VALUES(active), updated_at = VALUES(updated_at)",
+        );
+        query.build().execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn catalog(&self) -> Result<Vec<CatalogRow>> {
+        let rows = sqlx::query(
+            "SELECT currency_code, name_en, active FROM currencies ORDER BY currency_code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CatalogRow {
+                    code: code(row.try_get::<&str, _>("currency_code")?)?,
+                    name_en: row.try_get("name_en")?,
+                    active: row.try_get("active")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_observations(&self, observations: &[Observation]) -> Result<RecordOutcome> {
+        if observations.is_empty() {
+            return Ok(RecordOutcome::default());
+        }
+        let ingested_at = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        for chunk in observations.chunks(CHUNK) {
+            let mut query = QueryBuilder::<MySql>::new(
+                "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
+                 mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
+            );
+            query.push_values(chunk, |mut row, o| {
+                row.push_bind(o.currency.as_str().to_string())
+                    .push_bind(o.source.clone())
+                    .push_bind(o.recorded_at)
+                    .push_bind(o.rate_date)
+                    .push_bind(o.mid)
+                    .push_bind(o.tts)
+                    .push_bind(o.ttb)
+                    .push_bind(o.raw_unit)
+                    .push_bind(o.redistributable)
+                    .push_bind(ingested_at);
+            });
+            query.push(
+                " ON DUPLICATE KEY UPDATE rate_date = VALUES(rate_date), mid = VALUES(mid), \
+                 tts = VALUES(tts), ttb = VALUES(ttb), raw_unit = VALUES(raw_unit), \
+                 redistributable = VALUES(redistributable)",
+            );
+            query.build().execute(&mut *tx).await?;
+        }
+
+        let mut daily_rows = 0u64;
+        for touched in touched_days(observations) {
+            let stored = sqlx::query(
+                "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
+                 redistributable FROM exchange_rate_history \
+                 WHERE currency_code = ? AND rate_date BETWEEN ? AND ?",
+            )
+            .bind(touched.currency.as_str())
+            .bind(touched.from)
+            .bind(touched.to)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(observation_from_row)
+            .collect::<Result<Vec<_>>>()?;
+            let daily = aggregate_touched(&stored, &touched);
+            daily_rows += daily.len() as u64;
+            upsert_daily(&mut tx, &daily).await?;
+        }
+
+        // Assignments run left to right, so recorded_at moves last and the IF()s still
+        // compare against the stored time.
+        let newest = newest_per_currency(observations);
+        let mut query = QueryBuilder::<MySql>::new(
+            "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
+        );
+        query.push_values(newest, |mut row, o| {
+            row.push_bind(o.currency.as_str().to_string())
+                .push_bind(o.source.clone())
+                .push_bind(o.recorded_at)
+                .push_bind(o.rate_date)
+                .push_bind(o.mid)
+                .push_bind(o.tts)
+                .push_bind(o.ttb);
+        });
+        query.push(
+            " ON DUPLICATE KEY UPDATE \
+             source = IF(VALUES(recorded_at) >= recorded_at, VALUES(source), source), \
+             rate_date = IF(VALUES(recorded_at) >= recorded_at, VALUES(rate_date), rate_date), \
+             mid = IF(VALUES(recorded_at) >= recorded_at, VALUES(mid), mid), \
+             tts = IF(VALUES(recorded_at) >= recorded_at, VALUES(tts), tts), \
+             ttb = IF(VALUES(recorded_at) >= recorded_at, VALUES(ttb), ttb), \
+             recorded_at = GREATEST(recorded_at, VALUES(recorded_at))",
+        );
+        query.build().execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(RecordOutcome {
+            observations: observations.len() as u64,
+            daily_rows,
+        })
+    }
+
+    async fn latest_quotes(&self, codes: &[CurrencyCode]) -> Result<Vec<Quote>> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<MySql>::new(
+            "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb \
+             FROM latest_rates WHERE currency_code IN (",
+        );
+        let mut list = query.separated(", ");
+        for code in codes {
+            list.push_bind(code.as_str().to_string());
+        }
+        query.push(")");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut quotes = rows
+            .iter()
+            .map(|row| {
+                Ok(Quote {
+                    currency: code(row.try_get::<&str, _>("currency_code")?)?,
+                    mid: row.try_get::<Decimal, _>("mid")?.normalize(),
+                    tts: row
+                        .try_get::<Option<Decimal>, _>("tts")?
+                        .map(|d| d.normalize()),
+                    ttb: row
+                        .try_get::<Option<Decimal>, _>("ttb")?
+                        .map(|d| d.normalize()),
+                    recorded_at: row.try_get("recorded_at")?,
+                    rate_date: row.try_get("rate_date")?,
+                    source: row.try_get("source")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        quotes.sort_by_key(|q| codes.iter().position(|c| *c == q.currency));
+        Ok(quotes)
+    }
+
+    async fn daily_rates(
+        &self,
+        currency: CurrencyCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRate>> {
+        let rows = sqlx::query(
+            "SELECT currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, avg_rate, \
+             sum_rate, observation_count, first_at, last_at FROM daily_exchange_rates \
+             WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date",
+        )
+        .bind(currency.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DailyRate {
+                    currency: code(row.try_get::<&str, _>("currency_code")?)?,
+                    rate_date: row.try_get("rate_date")?,
+                    open: row.try_get::<Decimal, _>("open_rate")?.normalize(),
+                    close: row.try_get::<Decimal, _>("close_rate")?.normalize(),
+                    high: row.try_get::<Decimal, _>("high_rate")?.normalize(),
+                    low: row.try_get::<Decimal, _>("low_rate")?.normalize(),
+                    average: row.try_get::<Decimal, _>("avg_rate")?.normalize(),
+                    sum: row.try_get::<Decimal, _>("sum_rate")?.normalize(),
+                    count: row.try_get("observation_count")?,
+                    first_at: row.try_get("first_at")?,
+                    last_at: row.try_get("last_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn observation_count(&self, currency: Option<CurrencyCode>) -> Result<u64> {
+        let count: i64 = match currency {
+            Some(currency) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM exchange_rate_history WHERE currency_code = ?",
+                )
+                .bind(currency.as_str())
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM exchange_rate_history")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        Ok(count as u64)
+    }
+
+    async fn upsert_bigmac_prices(&self, prices: &[BigMacPrice]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in prices.chunks(CHUNK) {
+            let mut query = QueryBuilder::<MySql>::new(
+                "INSERT INTO price_indices (index_name, country_code, survey_date, currency_code, \
+                 local_price, dollar_ex) ",
+            );
+            query.push_values(chunk, |mut row, p| {
+                row.push_bind("BIGMAC")
+                    .push_bind(p.country.as_str().to_string())
+                    .push_bind(p.survey_date)
+                    .push_bind(p.currency.clone())
+                    .push_bind(p.local_price)
+                    .push_bind(p.dollar_ex);
+            });
+            query.push(
+                " ON DUPLICATE KEY UPDATE currency_code = VALUES(currency_code), \
+                 local_price = VALUES(local_price), dollar_ex = VALUES(dollar_ex)",
+            );
+            query.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(prices.len() as u64)
+    }
+
+    async fn bigmac_prices(&self, country: CountryCode) -> Result<Vec<BigMacPrice>> {
+        let rows = sqlx::query(
+            "SELECT country_code, survey_date, currency_code, local_price, dollar_ex \
+             FROM price_indices WHERE index_name = 'BIGMAC' AND country_code = ? \
+             ORDER BY survey_date",
+        )
+        .bind(country.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(BigMacPrice {
+                    survey_date: row.try_get("survey_date")?,
+                    country: CountryCode::parse(row.try_get::<&str, _>("country_code")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    currency: row.try_get("currency_code")?,
+                    local_price: row.try_get::<Decimal, _>("local_price")?.normalize(),
+                    dollar_ex: row.try_get::<Decimal, _>("dollar_ex")?.normalize(),
+                })
+            })
+            .collect()
+    }
+
+    async fn dataset_import(&self, dataset: &str) -> Result<Option<DatasetImport>> {
+        let row = sqlx::query(
+            "SELECT dataset, sha256, row_count, imported_at FROM dataset_imports WHERE dataset = ?",
+        )
+        .bind(dataset)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(DatasetImport {
+                dataset: row.try_get("dataset")?,
+                sha256: row.try_get("sha256")?,
+                row_count: row.try_get("row_count")?,
+                imported_at: row.try_get::<DateTime<Utc>, _>("imported_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn mark_dataset_imported(&self, import: &DatasetImport) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO dataset_imports (dataset, sha256, row_count, imported_at) VALUES (?, ?, ?, ?) \
+             ON DUPLICATE KEY UPDATE sha256 = VALUES(sha256), row_count = VALUES(row_count), \
+             imported_at = VALUES(imported_at)",
+        )
+        .bind(&import.dataset)
+        .bind(&import.sha256)
+        .bind(import.row_count)
+        .bind(import.imported_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
