@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::codes::CurrencyCode;
 use crate::money::{CROSS_SCALE, QUOTE_SCALE, round};
@@ -17,8 +18,9 @@ impl QuoteSource {
     pub const ERAPI: &'static str = "ERAPI";
 }
 
-/// A quote as stored: KRW per ONE unit of `currency`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A quote as stored: KRW per ONE unit of `currency`. Serialised (decimals as
+/// strings) as the value of the `rate:{code}` cache entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     pub currency: CurrencyCode,
     pub mid: Decimal,
@@ -29,6 +31,11 @@ pub struct Quote {
     pub recorded_at: DateTime<Utc>,
     pub rate_date: NaiveDate,
     pub source: String,
+}
+
+/// Cache key of a currency's latest quote.
+pub fn rate_cache_key(currency: CurrencyCode) -> String {
+    format!("rate:{currency}")
 }
 
 /// The identity quote of KRW itself: exact by definition, never stored.
@@ -89,6 +96,26 @@ mod tests {
         assert_eq!(cross_rate(Decimal::ONE, usd).unwrap(), usd);
         assert_eq!(cross_rate(usd, usd).unwrap(), Decimal::ONE);
         assert_eq!(cross_rate(Decimal::ZERO, usd), None);
+    }
+
+    #[test]
+    fn cached_quotes_round_trip_exactly() {
+        let quote = Quote {
+            currency: CurrencyCode::from_static("VND"),
+            mid: dec!(0.0543123456),
+            tts: Some(dec!(0.06)),
+            ttb: None,
+            recorded_at: chrono::DateTime::from_timestamp(1_764_201_600, 0).unwrap(),
+            rate_date: NaiveDate::from_ymd_opt(2025, 11, 27).unwrap(),
+            source: "BOK".to_string(),
+        };
+        let json = serde_json::to_string(&quote).unwrap();
+        assert!(
+            json.contains("\"0.0543123456\""),
+            "decimals travel as strings: {json}"
+        );
+        assert_eq!(serde_json::from_str::<Quote>(&json).unwrap(), quote);
+        assert_eq!(rate_cache_key(quote.currency), "rate:VND");
     }
 
     #[test]

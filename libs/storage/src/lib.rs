@@ -61,6 +61,9 @@ pub trait RateStore: Send + Sync + 'static {
     /// Cheap round trip, for health checks.
     async fn ping(&self) -> Result<()>;
 
+    /// Closes every connection, waiting for them to be returned (graceful shutdown).
+    async fn close(&self);
+
     /// Makes the catalog table equal to `currencies` (insert or update by code).
     async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()>;
 

@@ -43,6 +43,101 @@ impl MySqlRateStore {
     pub fn pool(&self) -> &MySqlPool {
         &self.pool
     }
+
+    /// One attempt at [`RateStore::record_observations`], in one transaction. The
+    /// read-back of the touched days is a locking read: it sees rows other
+    /// transactions committed meanwhile, so no aggregate misses an observation.
+    async fn record_once(&self, observations: &[Observation]) -> Result<RecordOutcome> {
+        let ingested_at = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        for chunk in observations.chunks(CHUNK) {
+            let mut query = QueryBuilder::<MySql>::new(
+                "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
+                 mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
+            );
+            query.push_values(chunk, |mut row, o| {
+                row.push_bind(o.currency.as_str().to_string())
+                    .push_bind(o.source.clone())
+                    .push_bind(o.recorded_at)
+                    .push_bind(o.rate_date)
+                    .push_bind(o.mid)
+                    .push_bind(o.tts)
+                    .push_bind(o.ttb)
+                    .push_bind(o.raw_unit)
+                    .push_bind(o.redistributable)
+                    .push_bind(ingested_at);
+            });
+            query.push(
+                " ON DUPLICATE KEY UPDATE rate_date = VALUES(rate_date), mid = VALUES(mid), \
+                 tts = VALUES(tts), ttb = VALUES(ttb), raw_unit = VALUES(raw_unit), \
+                 redistributable = VALUES(redistributable)",
+            );
+            query.build().execute(&mut *tx).await?;
+        }
+
+        let mut daily_rows = 0u64;
+        for touched in touched_days(observations) {
+            let stored = sqlx::query(
+                "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
+                 redistributable FROM exchange_rate_history \
+                 WHERE currency_code = ? AND rate_date BETWEEN ? AND ? FOR UPDATE",
+            )
+            .bind(touched.currency.as_str())
+            .bind(touched.from)
+            .bind(touched.to)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(observation_from_row)
+            .collect::<Result<Vec<_>>>()?;
+            let daily = aggregate_touched(&stored, &touched);
+            daily_rows += daily.len() as u64;
+            upsert_daily(&mut tx, &daily).await?;
+        }
+
+        // Assignments run left to right, so recorded_at moves last and the IF()s still
+        // compare against the stored time.
+        let newest = newest_per_currency(observations);
+        let mut query = QueryBuilder::<MySql>::new(
+            "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
+        );
+        query.push_values(newest, |mut row, o| {
+            row.push_bind(o.currency.as_str().to_string())
+                .push_bind(o.source.clone())
+                .push_bind(o.recorded_at)
+                .push_bind(o.rate_date)
+                .push_bind(o.mid)
+                .push_bind(o.tts)
+                .push_bind(o.ttb);
+        });
+        query.push(
+            " ON DUPLICATE KEY UPDATE \
+             source = IF(VALUES(recorded_at) >= recorded_at, VALUES(source), source), \
+             rate_date = IF(VALUES(recorded_at) >= recorded_at, VALUES(rate_date), rate_date), \
+             mid = IF(VALUES(recorded_at) >= recorded_at, VALUES(mid), mid), \
+             tts = IF(VALUES(recorded_at) >= recorded_at, VALUES(tts), tts), \
+             ttb = IF(VALUES(recorded_at) >= recorded_at, VALUES(ttb), ttb), \
+             recorded_at = GREATEST(recorded_at, VALUES(recorded_at))",
+        );
+        query.build().execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(RecordOutcome {
+            observations: observations.len() as u64,
+            daily_rows,
+        })
+    }
+}
+
+/// Transaction attempts after a deadlock or lock wait time-out.
+const MAX_RETRIES: u32 = 6;
+
+/// InnoDB deadlock (1213) and lock wait time-out (1205): the transaction was rolled
+/// back and can be run again as a whole.
+fn is_retryable(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .is_some_and(|e| matches!(e.number(), 1213 | 1205))
 }
 
 fn code(raw: &str) -> Result<CurrencyCode> {
@@ -113,6 +208,10 @@ impl RateStore for MySqlRateStore {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()> {
         let now = Utc::now();
         let mut query = QueryBuilder::<MySql>::new(
@@ -159,83 +258,23 @@ impl RateStore for MySqlRateStore {
         if observations.is_empty() {
             return Ok(RecordOutcome::default());
         }
-        let ingested_at = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        for chunk in observations.chunks(CHUNK) {
-            let mut query = QueryBuilder::<MySql>::new(
-                "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
-                 mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
-            );
-            query.push_values(chunk, |mut row, o| {
-                row.push_bind(o.currency.as_str().to_string())
-                    .push_bind(o.source.clone())
-                    .push_bind(o.recorded_at)
-                    .push_bind(o.rate_date)
-                    .push_bind(o.mid)
-                    .push_bind(o.tts)
-                    .push_bind(o.ttb)
-                    .push_bind(o.raw_unit)
-                    .push_bind(o.redistributable)
-                    .push_bind(ingested_at);
-            });
-            query.push(
-                " ON DUPLICATE KEY UPDATE rate_date = VALUES(rate_date), mid = VALUES(mid), \
-                 tts = VALUES(tts), ttb = VALUES(ttb), raw_unit = VALUES(raw_unit), \
-                 redistributable = VALUES(redistributable)",
-            );
-            query.build().execute(&mut *tx).await?;
-        }
-
-        let mut daily_rows = 0u64;
-        for touched in touched_days(observations) {
-            let stored = sqlx::query(
-                "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
-                 redistributable FROM exchange_rate_history \
-                 WHERE currency_code = ? AND rate_date BETWEEN ? AND ?",
-            )
-            .bind(touched.currency.as_str())
-            .bind(touched.from)
-            .bind(touched.to)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(observation_from_row)
-            .collect::<Result<Vec<_>>>()?;
-            let daily = aggregate_touched(&stored, &touched);
-            daily_rows += daily.len() as u64;
-            upsert_daily(&mut tx, &daily).await?;
-        }
-
-        // Assignments run left to right, so recorded_at moves last and the IF()s still
-        // compare against the stored time.
-        let newest = newest_per_currency(observations);
-        let mut query = QueryBuilder::<MySql>::new(
-            "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
-        );
-        query.push_values(newest, |mut row, o| {
-            row.push_bind(o.currency.as_str().to_string())
-                .push_bind(o.source.clone())
-                .push_bind(o.recorded_at)
-                .push_bind(o.rate_date)
-                .push_bind(o.mid)
-                .push_bind(o.tts)
-                .push_bind(o.ttb);
+        // Rows in key order: concurrent batches then take their locks in the same order,
+        // which makes deadlocks rare; the ones InnoDB still detects are retried whole.
+        let mut sorted = observations.to_vec();
+        sorted.sort_by(|a, b| {
+            (a.currency, &a.source, a.recorded_at).cmp(&(b.currency, &b.source, b.recorded_at))
         });
-        query.push(
-            " ON DUPLICATE KEY UPDATE \
-             source = IF(VALUES(recorded_at) >= recorded_at, VALUES(source), source), \
-             rate_date = IF(VALUES(recorded_at) >= recorded_at, VALUES(rate_date), rate_date), \
-             mid = IF(VALUES(recorded_at) >= recorded_at, VALUES(mid), mid), \
-             tts = IF(VALUES(recorded_at) >= recorded_at, VALUES(tts), tts), \
-             ttb = IF(VALUES(recorded_at) >= recorded_at, VALUES(ttb), ttb), \
-             recorded_at = GREATEST(recorded_at, VALUES(recorded_at))",
-        );
-        query.build().execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(RecordOutcome {
-            observations: observations.len() as u64,
-            daily_rows,
-        })
+        let mut attempt = 0u32;
+        loop {
+            match self.record_once(&sorted).await {
+                Err(StoreError::Query(error)) if attempt < MAX_RETRIES && is_retryable(&error) => {
+                    attempt += 1;
+                    tracing::debug!(%error, attempt, "transaction conflict, retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn latest_quotes(&self, codes: &[CurrencyCode]) -> Result<Vec<Quote>> {

@@ -145,6 +145,10 @@ impl RateStore for SqliteRateStore {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()> {
         let now = micros(Utc::now());
         let mut query = QueryBuilder::<Sqlite>::new(

@@ -1,1 +1,167 @@
+//! Every component in one process, each on its own loopback port, talking real gRPC
+//! to each other exactly as in the cluster, with the embedded storage defaults
+//! (SQLite, in-memory cache) and the shipped datasets seeded on first start.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use travel_dataset::{SeedProgress, SeedReport};
+use travel_domain::Catalog;
+use travel_gateway::{Gateway, GatewayConfig};
+use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
+use travel_runtime::{ConfigError, Env, Shutdown};
+
+/// Settings of the all-in-one: the shared ones plus each component's own.
+#[derive(Debug, Clone)]
+pub struct AllInOneConfig {
+    pub common: CommonSettings,
+    pub gateway: GatewayConfig,
+    pub currency: travel_currency::CurrencyConfig,
+    pub currency_addr: SocketAddr,
+    /// Load the shipped datasets on start-up (skipped when already loaded).
+    pub seed: bool,
+}
+
+impl AllInOneConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: CommonSettings::from_env(env)?,
+            gateway: GatewayConfig::from_env(env, "127.0.0.1:8080")?,
+            currency: travel_currency::CurrencyConfig::from_env(env)?,
+            currency_addr: env.addr("TRAVEL_CURRENCY_ADDR", "127.0.0.1:0")?,
+            seed: env.bool("TRAVEL_SEED", true)?,
+        })
+    }
+}
+
+/// A running all-in-one.
+pub struct RunningApp {
+    pub gateway_addr: SocketAddr,
+    pub currency_addr: SocketAddr,
+    pub seed_reports: Vec<SeedReport>,
+    /// Time from `start` until every listener accepted connections.
+    pub startup: Duration,
+    shutdown: Shutdown,
+    tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)>,
+}
+
+impl RunningApp {
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Waits until every component has stopped (after the shutdown signal fires).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        for (name, task) in self.tasks {
+            task.await
+                .with_context(|| format!("{name} task panicked"))?
+                .with_context(|| format!("{name} failed"))?;
+        }
+        Ok(())
+    }
+
+    /// Triggers shutdown and waits for every component to finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.trigger();
+        self.wait().await
+    }
+}
+
+fn log_progress(progress: SeedProgress) {
+    tracing::info!(
+        dataset = progress.dataset,
+        done = progress.done,
+        total = progress.total,
+        "seeding {}: {}/{}",
+        progress.dataset,
+        progress.done,
+        progress.total
+    );
+}
+
+/// Opens storage, seeds it, and starts every component. Returns once all listeners
+/// are bound; the components run until the returned app's shutdown fires.
+pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result<RunningApp> {
+    let started = Instant::now();
+    let store = connect_store(&config.common.database).await?;
+    if config.common.auto_migrate {
+        store
+            .migrate()
+            .await
+            .context("running database migrations")?;
+    }
+    let catalog = Arc::new(Catalog::new());
+    let seed_reports = if config.seed {
+        travel_dataset::seed_shipped_data(store.as_ref(), &catalog, &log_progress)
+            .await
+            .context("seeding the shipped datasets")?
+    } else {
+        store.sync_catalog(catalog.currencies()).await?;
+        Vec::new()
+    };
+    let cache = connect_cache(&config.common.cache).await?;
+
+    let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
+
+    let currency_listener = TcpListener::bind(config.currency_addr)
+        .await
+        .with_context(|| format!("binding TRAVEL_CURRENCY_ADDR={}", config.currency_addr))?;
+    let currency_addr = currency_listener.local_addr()?;
+    let deps = travel_currency::Dependencies {
+        store: store.clone(),
+        cache: cache.clone(),
+        catalog: catalog.clone(),
+    };
+    let currency_config = config.currency.clone();
+    let environment = config.common.environment.clone();
+    let currency_shutdown = shutdown.child();
+    tasks.push((
+        "currency",
+        tokio::spawn(async move {
+            travel_currency::serve(
+                currency_listener,
+                deps,
+                &currency_config,
+                environment,
+                currency_shutdown,
+            )
+            .await
+            .map_err(anyhow::Error::from)
+        }),
+    ));
+
+    let mut gateway_config = config.gateway.clone();
+    gateway_config.currency_url = format!("http://{currency_addr}");
+    let gateway = Gateway::build(
+        &gateway_config,
+        cache.clone(),
+        config.common.environment.clone(),
+    )?;
+    let gateway_listener = TcpListener::bind(gateway_config.addr)
+        .await
+        .with_context(|| format!("binding TRAVEL_GATEWAY_ADDR={}", gateway_config.addr))?;
+    let gateway_addr = gateway_listener.local_addr()?;
+    let gateway_shutdown = shutdown.child();
+    tasks.push((
+        "gateway",
+        tokio::spawn(async move {
+            gateway
+                .serve(gateway_listener, gateway_shutdown)
+                .await
+                .map_err(anyhow::Error::from)
+        }),
+    ));
+
+    Ok(RunningApp {
+        gateway_addr,
+        currency_addr,
+        seed_reports,
+        startup: started.elapsed(),
+        shutdown,
+        tasks,
+    })
+}

@@ -1,1 +1,50 @@
-fn main() {}
+//! `make run`: the whole mesh in one process, offline, with real data.
+
+use travel_runtime::{Env, Shutdown, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let env = Env::from_process();
+    let config = match travel_allinone::AllInOneConfig::from_env(&env) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            std::process::exit(2);
+        }
+    };
+    let _telemetry = telemetry::init(&telemetry::TelemetryConfig::from_env(&env, "allinone")?);
+    tracing::info!(
+        data_dir = %config.common.data_dir.display(),
+        database = %travel_runtime::settings::redact(&config.common.database.url),
+        cache = %config.common.cache.url,
+        "starting the all-in-one"
+    );
+
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signals();
+    let app = travel_allinone::start(config, shutdown).await?;
+    for report in &app.seed_reports {
+        if report.already_loaded {
+            tracing::info!(dataset = report.dataset, "already loaded");
+        } else {
+            tracing::info!(
+                dataset = report.dataset,
+                rows = report.rows,
+                elapsed_ms = report.elapsed.as_millis() as u64,
+                "loaded"
+            );
+        }
+    }
+    let base = format!("http://{}", app.gateway_addr);
+    println!();
+    println!(
+        "Trip Currency Mesh is running (started in {:.2}s)",
+        app.startup.as_secs_f64()
+    );
+    println!("  gateway (REST + gRPC-Web): {base}");
+    println!("  currency service (gRPC):   http://{}", app.currency_addr);
+    println!("Try:");
+    println!("  curl '{base}/api/v1/currencies/latest?symbols=USD,JPY,EUR'");
+    println!("Press Ctrl-C to stop.");
+    app.wait().await
+}

@@ -1,1 +1,68 @@
+//! The currency service: latest quotes (any base, cross rates through KRW), the
+//! catalog, conversion and Big Mac price indices over gRPC.
+//!
+//! Reads go to the cache first and to the database on a miss (filling the cache);
+//! every answer says which one served it.
 
+mod api;
+mod config;
+mod dependencies;
+mod quotes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use travel_cache::Cache;
+use travel_domain::Catalog;
+use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
+use travel_runtime::Shutdown;
+use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_storage::RateStore;
+
+pub use api::CurrencyApi;
+pub use config::CurrencyConfig;
+pub use quotes::{QuoteReader, ReadFrom};
+
+/// Everything the service reads from.
+#[derive(Clone)]
+pub struct Dependencies {
+    pub store: Arc<dyn RateStore>,
+    pub cache: Arc<dyn Cache>,
+    pub catalog: Arc<Catalog>,
+}
+
+/// Serves the currency API on `listener` until `shutdown` fires.
+pub async fn serve(
+    listener: TcpListener,
+    deps: Dependencies,
+    config: &CurrencyConfig,
+    environment: String,
+    shutdown: Shutdown,
+) -> Result<(), tonic::transport::Error> {
+    let mut server = GrpcServer::new(Identity {
+        name: "currency",
+        version: env!("CARGO_PKG_VERSION"),
+        environment,
+    });
+    let reader = QuoteReader::new(
+        deps.store.clone(),
+        deps.cache.clone(),
+        config.rate_ttl,
+        config.missing_ttl,
+    );
+    let api = CurrencyApi::new(reader, deps.store.clone(), deps.catalog.clone());
+    server.add_service(CurrencyServiceServer::new(api));
+    dependencies::start_monitor(
+        server.health(),
+        deps.store,
+        deps.cache,
+        config.dependency_check_interval,
+        shutdown.clone(),
+    )
+    .await;
+    server.serve(listener, shutdown, config.drain).await
+}
+
+/// Time-to-live defaults, shared with the all-in-one's configuration.
+pub const DEFAULT_RATE_TTL: Duration = Duration::from_secs(300);

@@ -1,1 +1,51 @@
-fn main() {}
+//! The currency service as its own process (a Deployment in the cluster).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use travel_domain::Catalog;
+use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
+use travel_runtime::{Env, Shutdown, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let env = Env::from_process();
+    let common = CommonSettings::from_env(&env)?;
+    let addr = env.addr("TRAVEL_CURRENCY_ADDR", "0.0.0.0:50051")?;
+    let config = travel_currency::CurrencyConfig::from_env(&env)?;
+    let _telemetry = telemetry::init(&telemetry::TelemetryConfig::from_env(&env, "currency")?);
+
+    let store = connect_store(&common.database).await?;
+    if common.auto_migrate {
+        store
+            .migrate()
+            .await
+            .context("running database migrations")?;
+    }
+    let catalog = Arc::new(Catalog::new());
+    if let Err(error) = store.sync_catalog(catalog.currencies()).await {
+        tracing::warn!(%error, "catalog table not synchronised, will serve from the built-in catalog");
+    }
+    let cache = connect_cache(&common.cache).await?;
+
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signals();
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding TRAVEL_CURRENCY_ADDR={addr}"))?;
+    tracing::info!(%addr, database = store.backend(), cache = cache.backend(), "currency service listening");
+    travel_currency::serve(
+        listener,
+        travel_currency::Dependencies {
+            store,
+            cache,
+            catalog,
+        },
+        &config,
+        common.environment,
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}

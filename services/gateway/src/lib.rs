@@ -1,1 +1,155 @@
+//! The public edge: REST/JSON v1 (`api-v1.md`) and gRPC-Web over the internal gRPC
+//! services. The gateway holds no data of its own; it reaches the services only over
+//! gRPC and uses the cache only to share rate-limit counters between replicas.
 
+mod config;
+pub mod envelope;
+mod grpc_web;
+mod middleware;
+mod routes;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower::Layer;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use travel_cache::Cache;
+use travel_proto::currency::v1::currency_service_server::{CurrencyServiceServer, SERVICE_NAME};
+use travel_runtime::Shutdown;
+
+pub use config::GatewayConfig;
+use upstream::{CurrencyClient, Upstream, currency_client};
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    currency: CurrencyClient,
+    upstreams: Arc<Vec<Upstream>>,
+    cache: Arc<dyn Cache>,
+    environment: String,
+    draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    fn currency(&self) -> CurrencyClient {
+        self.currency.clone()
+    }
+}
+
+/// The gateway, ready to serve.
+pub struct Gateway {
+    router: Router,
+    draining: Arc<AtomicBool>,
+    drain: std::time::Duration,
+}
+
+impl Gateway {
+    pub fn build(
+        config: &GatewayConfig,
+        cache: Arc<dyn Cache>,
+        environment: String,
+    ) -> Result<Self, tonic::transport::Error> {
+        let currency =
+            Upstream::connect_lazy("currency", &config.currency_url, config.upstream_timeout)?;
+        let draining = Arc::new(AtomicBool::new(false));
+        let state = AppState {
+            currency: currency_client(&currency),
+            upstreams: Arc::new(vec![currency]),
+            cache: cache.clone(),
+            environment,
+            draining: draining.clone(),
+        };
+        Ok(Self {
+            router: router(state, config, cache),
+            draining,
+            drain: config.drain,
+        })
+    }
+
+    /// Serves until `shutdown` fires; then /health answers 503 for the drain period
+    /// (so balancers stop routing here), and in-flight requests finish.
+    pub async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> std::io::Result<()> {
+        let draining = self.draining.clone();
+        let drain = self.drain;
+        let stop = async move {
+            shutdown.wait().await;
+            draining.store(true, Ordering::SeqCst);
+            tokio::time::sleep(drain).await;
+        };
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
+    }
+}
+
+fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Router {
+    let rate_limit = middleware::RateLimit {
+        cache,
+        limit: config.rate_limit,
+        window: config.rate_limit_window,
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
+    let api = Router::new()
+        .route("/api/v1/currencies", get(routes::currency::catalog))
+        .route("/api/v1/currencies/latest", get(routes::currency::latest))
+        .route(
+            "/api/v1/currencies/price-index",
+            get(routes::currency::price_index),
+        )
+        .route(
+            "/api/v1/currencies/{currency_code}",
+            get(routes::currency::detail),
+        )
+        .route("/api/v1/price-index", get(routes::currency::price_index))
+        .route("/api/v1/convert", get(routes::currency::convert))
+        .route_layer(axum::middleware::from_fn_with_state(
+            rate_limit,
+            middleware::rate_limit,
+        ));
+
+    let grpc_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
+        grpc_web::CurrencyProxy::new(state.currency()),
+    ));
+
+    let http_stack = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(middleware::sanitize_request_id))
+        .layer(SetRequestIdLayer::x_request_id(middleware::MakeId))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+        .layer(middleware::cors(&config.cors_origins))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
+        .layer(RequestBodyLimitLayer::new(config.body_limit));
+
+    Router::new()
+        .merge(api)
+        .route("/health", get(routes::service::health))
+        .route("/version", get(routes::service::version))
+        .route_service(&format!("/{SERVICE_NAME}/{{*method}}"), grpc_web)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(http_stack)
+}
+
+async fn not_found() -> axum::http::StatusCode {
+    // The envelope middleware renders it, naming the path.
+    axum::http::StatusCode::NOT_FOUND
+}

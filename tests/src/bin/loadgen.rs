@@ -1,1 +1,299 @@
-fn main() {}
+//! `make bench`: load on the all-in-one against a bare axum baseline, in one run.
+//!
+//! 1. Starts the all-in-one binary with an empty data folder and measures the cold
+//!    start (seeding included) until /health answers 200, then its RSS.
+//! 2. Starts a bare axum server (this binary with `--bare`) that returns a constant
+//!    JSON body of the same size as the measured endpoint's answer.
+//! 3. Drives both with the same number of keep-alive connections for the same time
+//!    and prints requests per second, p50 and p99, and the ratios.
+//!
+//! Figures are printed, never asserted: shared machines make timed assertions flaky.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use hdrhistogram::Histogram;
+
+#[derive(Parser, Debug)]
+#[command(about = "Load generator for the Trip Currency Mesh gateway")]
+struct Args {
+    /// Path of the all-in-one binary to start.
+    #[arg(long)]
+    allinone: Option<String>,
+    /// Target an already running gateway instead (no start-up figures).
+    #[arg(long)]
+    url: Option<String>,
+    /// Path and query to load.
+    #[arg(long, default_value = "/api/v1/currencies/latest?symbols=USD,JPY,EUR")]
+    path: String,
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    #[arg(long, default_value = "10s", value_parser = humantime_duration)]
+    duration: Duration,
+    #[arg(long, default_value = "2s", value_parser = humantime_duration)]
+    warmup: Duration,
+    /// Internal: serve the bare baseline with a body of this many bytes on this port.
+    #[arg(long, num_args = 2, value_names = ["PORT", "BYTES"], hide = true)]
+    bare: Option<Vec<usize>>,
+}
+
+fn humantime_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("bad duration {raw:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(value)),
+        "s" | "" => Ok(Duration::from_secs(value)),
+        "m" => Ok(Duration::from_secs(value * 60)),
+        _ => Err(format!("bad duration unit in {raw:?}")),
+    }
+}
+
+/// Kills the child process when dropped, so a failed run leaves nothing behind.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(response) = client.get(format!("{base}/health")).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{base} did not become healthy within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+struct LoadResult {
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+    histogram: Histogram<u64>,
+}
+
+impl LoadResult {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+    fn p(&self, quantile: f64) -> f64 {
+        self.histogram.value_at_quantile(quantile) as f64 / 1000.0
+    }
+}
+
+/// `connections` keep-alive connections, each sending requests back to back.
+async fn drive(
+    url: &str,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        // One client per connection: exactly `connections` sockets.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .http1_only()
+            .build()?;
+        let url = url.to_string();
+        let measuring = measuring.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut histogram =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
+            let (mut requests, mut errors) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let ok = match client.get(&url).send().await {
+                    Ok(response) => {
+                        response.status().is_success() && response.bytes().await.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                if measuring.load(Ordering::Relaxed) {
+                    if ok {
+                        requests += 1;
+                        let micros = started.elapsed().as_micros().max(1) as u64;
+                        let _ = histogram.record(micros.min(60_000_000));
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            (requests, errors, histogram)
+        }));
+    }
+    tokio::time::sleep(warmup).await;
+    measuring.store(true, Ordering::SeqCst);
+    let started = Instant::now();
+    tokio::time::sleep(duration).await;
+    measuring.store(false, Ordering::SeqCst);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut requests, mut errors) = (0, 0);
+    for task in tasks {
+        let (r, e, h) = task.await?;
+        requests += r;
+        errors += e;
+        total.add(h)?;
+    }
+    Ok(LoadResult {
+        requests,
+        errors,
+        elapsed,
+        histogram: total,
+    })
+}
+
+fn report(name: &str, result: &LoadResult) {
+    println!(
+        "{name:<28} {:>10.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {} errors)",
+        result.rps(),
+        result.p(0.50),
+        result.p(0.99),
+        result.requests,
+        result.errors
+    );
+}
+
+async fn serve_bare(port: u16, bytes: usize) -> anyhow::Result<()> {
+    // A constant JSON document of the requested size.
+    let padding = bytes.saturating_sub(r#"{"data":""}"#.len());
+    let body: &'static str =
+        Box::leak(format!(r#"{{"data":"{}"}}"#, "x".repeat(padding)).into_boxed_str());
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(bare) = &args.bare {
+        return serve_bare(bare[0] as u16, bare[1]).await;
+    }
+    let client = reqwest::Client::new();
+
+    let mut _allinone = None;
+    let base = match (&args.url, &args.allinone) {
+        (Some(url), _) => url.trim_end_matches('/').to_string(),
+        (None, Some(binary)) => {
+            let data_dir = tempfile::tempdir()?;
+            let port = free_port()?;
+            let started = Instant::now();
+            let child = Command::new(binary)
+                .env("TRAVEL_DATA_DIR", data_dir.path())
+                .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
+                .env("TRAVEL_RATE_LIMIT", "1000000000")
+                .env("TRAVEL_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .with_context(|| format!("starting {binary}"))?;
+            let pid = child.id();
+            let guard = Guard(child);
+            let base = format!("http://127.0.0.1:{port}");
+            wait_healthy(&client, &base, Duration::from_secs(120)).await?;
+            let cold_start = started.elapsed();
+            let rss = rss_kib(pid).unwrap_or_default();
+            println!(
+                "all-in-one cold start (seeding included): {:.2} s   (target <= 5 s)",
+                cold_start.as_secs_f64()
+            );
+            println!(
+                "all-in-one RSS after seeding:             {:.1} MiB (target <= 200 MB)",
+                rss as f64 / 1024.0
+            );
+            _allinone = Some((guard, data_dir));
+            base
+        }
+        (None, None) => bail!("give --allinone BINARY or --url URL"),
+    };
+
+    let url = format!("{base}{}", args.path);
+    let sample = client.get(&url).send().await?;
+    if !sample.status().is_success() {
+        bail!("{url} answered {}", sample.status());
+    }
+    let size = sample.bytes().await?.len();
+
+    let bare_port = free_port()?;
+    let me = std::env::current_exe()?;
+    let _bare = Guard(
+        Command::new(me)
+            .args(["--bare", &bare_port.to_string(), &size.to_string()])
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let bare_base = format!("http://127.0.0.1:{bare_port}");
+    wait_healthy(&client, &bare_base, Duration::from_secs(10)).await?;
+    let bare_size = client
+        .get(format!("{bare_base}/x"))
+        .send()
+        .await?
+        .bytes()
+        .await?
+        .len();
+
+    println!(
+        "load: {} connections, {:?} warm-up, {:?} measured; body {size} bytes (bare: {bare_size})",
+        args.connections, args.warmup, args.duration
+    );
+    let gateway = drive(&url, args.connections, args.warmup, args.duration).await?;
+    report("gateway latest (USD,JPY,EUR)", &gateway);
+    let bare = drive(
+        &format!("{bare_base}/x"),
+        args.connections,
+        args.warmup,
+        args.duration,
+    )
+    .await?;
+    report("bare axum, same body size", &bare);
+    println!(
+        "ratio gateway/bare RPS: {:.2} (target >= 0.40); gateway p99 {:.2} ms (target <= 10 ms)",
+        gateway.rps() / bare.rps(),
+        gateway.p(0.99)
+    );
+    Ok(())
+}

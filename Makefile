@@ -1,0 +1,46 @@
+# The commands a person types. `make run` and `make test` are the contract with a
+# new user; `make test-infra` runs the same conformance suites against real servers.
+
+CARGO ?= cargo
+# Where the all-in-one keeps its SQLite database.
+TRAVEL_DATA_DIR ?= $(CURDIR)/var
+export TRAVEL_DATA_DIR
+
+.PHONY: run test test-infra infra-up bench lint fmt clean help
+
+help:
+	@echo "make run         start every component in one process on http://127.0.0.1:8080"
+	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
+	@echo "make test-infra  the conformance suites against MariaDB/MySQL and Redis"
+	@echo "make bench       load generator and start-up figures (release build)"
+	@echo "make lint        rustfmt and clippy with warnings as errors"
+
+run:
+	$(CARGO) run --bin travel-allinone
+
+test:
+	$(CARGO) test --workspace
+
+# Real servers: MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379 (started if
+# they are installed but down). The suites fail, never skip, when a server is missing.
+test-infra: infra-up
+	$(CARGO) test -p travel-tests --features infra
+
+infra-up:
+	bash deploy/scripts/ensure-infra.sh
+
+bench:
+	$(CARGO) build --release --bin travel-allinone --bin loadgen
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	rm -rf var
+
+CARGO_TARGET_DIR_OR_DEFAULT := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(CURDIR)/target)

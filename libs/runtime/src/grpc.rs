@@ -1,0 +1,129 @@
+//! Serving a component's gRPC API the same way everywhere: `grpc.health.v1`, server
+//! reflection, `travel.meta.v1.ServiceInfo`, a span per call, graceful shutdown.
+
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::server::NamedService;
+use tonic::service::RoutesBuilder;
+use tonic::transport::Server;
+use tonic::{Request, Response, Status};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+use travel_proto::meta::v1::service_info_server::{ServiceInfo, ServiceInfoServer};
+use travel_proto::meta::v1::{GetInfoRequest, GetInfoResponse};
+
+use crate::context::grpc_request_span;
+use crate::shutdown::Shutdown;
+
+/// Who a process is, for `ServiceInfo` and logs.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub environment: String,
+}
+
+struct Info(Identity);
+
+#[tonic::async_trait]
+impl ServiceInfo for Info {
+    async fn get_info(
+        &self,
+        _request: Request<GetInfoRequest>,
+    ) -> Result<Response<GetInfoResponse>, Status> {
+        Ok(Response::new(GetInfoResponse {
+            name: self.0.name.to_string(),
+            version: self.0.version.to_string(),
+            environment: self.0.environment.clone(),
+        }))
+    }
+}
+
+/// A gRPC server under construction.
+pub struct GrpcServer {
+    health: HealthReporter,
+    routes: RoutesBuilder,
+    served: Vec<&'static str>,
+}
+
+impl GrpcServer {
+    /// Starts with health, reflection and service info registered.
+    pub fn new(identity: Identity) -> Self {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(travel_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .expect("the embedded descriptor sets are valid");
+        let mut routes = RoutesBuilder::default();
+        routes
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(ServiceInfoServer::new(Info(identity)));
+        Self {
+            health,
+            routes,
+            served: Vec::new(),
+        }
+    }
+
+    /// Adds an API service; it is reported SERVING once the server runs.
+    pub fn add_service<S>(&mut self, service: S) -> &mut Self
+    where
+        S: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.routes.add_service(service);
+        self.served.push(S::NAME);
+        self
+    }
+
+    /// The health reporter, for components that publish dependency states.
+    pub fn health(&self) -> HealthReporter {
+        self.health.clone()
+    }
+
+    /// Serves until `shutdown` fires. Then every service reports NOT_SERVING, the
+    /// server keeps answering for `drain` so probes and balancers notice, and finally
+    /// stops accepting and lets in-flight calls finish.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: Shutdown,
+        drain: Duration,
+    ) -> Result<(), tonic::transport::Error> {
+        let health = self.health.clone();
+        for name in &self.served {
+            health
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
+        }
+        health.set_service_status("", ServingStatus::Serving).await;
+        let served = self.served.clone();
+        let stop = async move {
+            shutdown.wait().await;
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            for name in served {
+                health
+                    .set_service_status(name, ServingStatus::NotServing)
+                    .await;
+            }
+            tokio::time::sleep(drain).await;
+        };
+        Server::builder()
+            .trace_fn(grpc_request_span)
+            .add_routes(self.routes.routes())
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+            .await
+    }
+}

@@ -1,0 +1,105 @@
+//! API errors over gRPC: a status whose google.rpc.ErrorInfo (domain "travel") carries
+//! the REST error code as its reason and the offending parameter in its metadata, so
+//! the gateway can render exactly the error the service decided on.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use travel_domain::{ApiError, ErrorCode};
+
+pub const ERROR_DOMAIN: &str = "travel";
+
+fn grpc_code(code: ErrorCode) -> Code {
+    match code {
+        ErrorCode::InvalidCurrencyCode
+        | ErrorCode::InvalidCountryCode
+        | ErrorCode::InvalidPeriod
+        | ErrorCode::InvalidParameter
+        | ErrorCode::MissingParameter
+        | ErrorCode::PayloadTooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::MethodNotAllowed => Code::InvalidArgument,
+        ErrorCode::Unauthorized => Code::Unauthenticated,
+        ErrorCode::NotFound => Code::NotFound,
+        ErrorCode::RateLimitExceeded => Code::ResourceExhausted,
+        ErrorCode::CacheUnavailable
+        | ErrorCode::DatabaseUnavailable
+        | ErrorCode::ExternalApiError
+        | ErrorCode::ServiceUnavailable => Code::Unavailable,
+        ErrorCode::Timeout => Code::DeadlineExceeded,
+        ErrorCode::InternalError => Code::Internal,
+    }
+}
+
+/// Encodes an API error as a gRPC status with ErrorInfo details.
+pub fn to_status(error: &ApiError) -> Status {
+    let mut metadata = HashMap::new();
+    for (key, value) in [
+        ("parameter", &error.parameter),
+        ("provided", &error.provided),
+        ("expected", &error.expected),
+    ] {
+        if let Some(value) = value {
+            metadata.insert(key.to_string(), value.clone());
+        }
+    }
+    let details = ErrorDetails::with_error_info(error.code.as_str(), ERROR_DOMAIN, metadata);
+    Status::with_error_details(grpc_code(error.code), error.message.clone(), details)
+}
+
+/// Decodes a status from a service. Statuses without our ErrorInfo (transport errors,
+/// a service that is down) map by gRPC code, and their message is not passed on.
+pub fn from_status(status: &Status) -> ApiError {
+    if let Some(info) = status.get_details_error_info()
+        && info.domain == ERROR_DOMAIN
+        && let Some(code) = ErrorCode::parse(&info.reason)
+    {
+        return ApiError {
+            code,
+            message: status.message().to_string(),
+            parameter: info.metadata.get("parameter").cloned(),
+            provided: info.metadata.get("provided").cloned(),
+            expected: info.metadata.get("expected").cloned(),
+        };
+    }
+    match status.code() {
+        Code::Unavailable => ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "an internal service is unavailable, try again shortly",
+        ),
+        Code::DeadlineExceeded | Code::Cancelled => ApiError::new(
+            ErrorCode::Timeout,
+            "an internal service did not answer in time",
+        ),
+        _ => ApiError::internal("internal error"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_survive_the_grpc_hop() {
+        let error = ApiError::invalid_currency("symbols", "XYZ");
+        let status = to_status(&error);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(from_status(&status), error);
+    }
+
+    #[test]
+    fn foreign_statuses_map_by_code_without_leaking_messages() {
+        let down = from_status(&Status::unavailable("tcp connect error 10.0.0.1"));
+        assert_eq!(down.code, ErrorCode::ServiceUnavailable);
+        assert!(!down.message.contains("10.0.0.1"));
+        assert_eq!(
+            from_status(&Status::deadline_exceeded("slow")).code,
+            ErrorCode::Timeout
+        );
+        assert_eq!(
+            from_status(&Status::internal("boom")).code,
+            ErrorCode::InternalError
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Cache-first reads of the latest quotes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use travel_cache::Cache;
+use travel_domain::quote::rate_cache_key;
+use travel_domain::{ApiError, CurrencyCode, Quote};
+use travel_storage::RateStore;
+
+/// Which store answered a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// Every quote came from the cache.
+    Cache,
+    /// At least one quote had to be read from the database.
+    Database,
+}
+
+/// Latest quotes of a set of currencies, and where they were read from.
+#[derive(Debug, Clone)]
+pub struct QuoteRead {
+    /// By currency; currencies without a stored quote are absent.
+    pub quotes: HashMap<CurrencyCode, Quote>,
+    pub from: ReadFrom,
+}
+
+/// The cached form of "this currency has no quote yet".
+const NO_QUOTE: &str = "null";
+
+#[derive(Clone)]
+pub struct QuoteReader {
+    store: Arc<dyn RateStore>,
+    cache: Arc<dyn Cache>,
+    ttl: Duration,
+    missing_ttl: Duration,
+}
+
+impl QuoteReader {
+    pub fn new(
+        store: Arc<dyn RateStore>,
+        cache: Arc<dyn Cache>,
+        ttl: Duration,
+        missing_ttl: Duration,
+    ) -> Self {
+        Self {
+            store,
+            cache,
+            ttl,
+            missing_ttl,
+        }
+    }
+
+    /// Reads the latest quote of every code: cache first, database for the misses,
+    /// then fills the cache with what the database returned. An unreachable cache is
+    /// logged and treated as all-miss; an unreachable database is an error unless the
+    /// cache answered everything.
+    #[tracing::instrument(skip_all, fields(currencies = codes.len()))]
+    pub async fn latest(&self, codes: &[CurrencyCode]) -> Result<QuoteRead, ApiError> {
+        let keys: Vec<String> = codes.iter().map(|c| rate_cache_key(*c)).collect();
+        let cached = match self.cache.get_many(&keys).await {
+            Ok(values) => Some(values),
+            Err(error) => {
+                tracing::warn!(%error, "cache read failed, reading the database");
+                None
+            }
+        };
+
+        let mut quotes = HashMap::new();
+        let mut misses = Vec::new();
+        match &cached {
+            Some(values) => {
+                for (code, value) in codes.iter().zip(values) {
+                    match value.as_deref() {
+                        Some(NO_QUOTE) => {}
+                        Some(json) => match serde_json::from_str::<Quote>(json) {
+                            Ok(quote) if quote.currency == *code => {
+                                quotes.insert(*code, quote);
+                            }
+                            _ => {
+                                tracing::warn!(currency = %code, "unreadable cache entry, re-reading");
+                                misses.push(*code);
+                            }
+                        },
+                        None => misses.push(*code),
+                    }
+                }
+            }
+            None => misses.extend_from_slice(codes),
+        }
+        if misses.is_empty() {
+            return Ok(QuoteRead {
+                quotes,
+                from: ReadFrom::Cache,
+            });
+        }
+
+        let stored = self.store.latest_quotes(&misses).await.map_err(|error| {
+            tracing::error!(%error, "latest quotes read failed");
+            ApiError::from(error)
+        })?;
+        let mut found = Vec::with_capacity(stored.len());
+        let mut fill = Vec::with_capacity(stored.len());
+        for quote in stored {
+            if let Ok(json) = serde_json::to_string(&quote) {
+                fill.push((rate_cache_key(quote.currency), json));
+            }
+            found.push(quote.currency);
+            quotes.insert(quote.currency, quote);
+        }
+        let absent: Vec<(String, String)> = misses
+            .iter()
+            .filter(|code| !found.contains(code))
+            .map(|code| (rate_cache_key(*code), NO_QUOTE.to_string()))
+            .collect();
+        if cached.is_some() {
+            // Filling is best effort: a failure here only costs a later miss.
+            if let Err(error) = self.cache.set_many(&fill, self.ttl).await {
+                tracing::warn!(%error, "cache fill failed");
+            }
+            if let Err(error) = self.cache.set_many(&absent, self.missing_ttl).await {
+                tracing::warn!(%error, "cache fill failed");
+            }
+        }
+        Ok(QuoteRead {
+            quotes,
+            from: ReadFrom::Database,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! Settings of the gateway.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use travel_runtime::{ConfigError, Env};
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub addr: SocketAddr,
+    /// gRPC URL of the currency service.
+    pub currency_url: String,
+    /// Deadline of one call to an internal service.
+    pub upstream_timeout: Duration,
+    /// Deadline of one HTTP request, end to end.
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Allowed browser origins; empty or "*" allows any.
+    pub cors_origins: Vec<String>,
+    /// Requests per client IP and window.
+    pub rate_limit: u64,
+    pub rate_limit_window: Duration,
+    pub trust_forwarded_for: bool,
+    /// Time /health reports 503 before the listener closes on shutdown.
+    pub drain: Duration,
+}
+
+impl GatewayConfig {
+    pub fn from_env(env: &Env, default_addr: &str) -> Result<Self, ConfigError> {
+        let rate_limit = env.parse("TRAVEL_RATE_LIMIT", 1000u64)?;
+        if rate_limit == 0 {
+            return Err(ConfigError {
+                variable: "TRAVEL_RATE_LIMIT".into(),
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let rate_limit_window =
+            env.duration("TRAVEL_RATE_LIMIT_WINDOW", Duration::from_secs(3600))?;
+        if rate_limit_window < Duration::from_secs(1) {
+            return Err(ConfigError {
+                variable: "TRAVEL_RATE_LIMIT_WINDOW".into(),
+                value: env.string("TRAVEL_RATE_LIMIT_WINDOW", ""),
+                reason: "must be at least 1s".into(),
+            });
+        }
+        let currency_url = env.url(
+            "TRAVEL_CURRENCY_URL",
+            "http://127.0.0.1:50051",
+            &["http", "https"],
+        )?;
+        Ok(Self {
+            addr: env.addr("TRAVEL_GATEWAY_ADDR", default_addr)?,
+            currency_url: currency_url.to_string().trim_end_matches('/').to_string(),
+            upstream_timeout: env.duration("TRAVEL_UPSTREAM_TIMEOUT", Duration::from_secs(5))?,
+            request_timeout: env.duration("TRAVEL_REQUEST_TIMEOUT", Duration::from_secs(10))?,
+            body_limit: env.parse("TRAVEL_BODY_LIMIT_BYTES", 64 * 1024usize)?,
+            cors_origins: env
+                .string("TRAVEL_CORS_ORIGINS", "*")
+                .split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            rate_limit,
+            rate_limit_window,
+            trust_forwarded_for: env.bool("TRAVEL_TRUST_FORWARDED_FOR", false)?,
+            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO)?,
+        })
+    }
+}

@@ -1,0 +1,113 @@
+//! gRPC-Web for browsers: the gateway serves the currency API's own contract and
+//! forwards every call to the currency service over gRPC, statuses and details
+//! unchanged. tonic-web translates the browser framing.
+
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status};
+use travel_proto::currency::v1 as pb;
+use travel_proto::currency::v1::currency_service_server::CurrencyService;
+
+use crate::upstream::CurrencyClient;
+
+pub struct CurrencyProxy {
+    client: CurrencyClient,
+}
+
+impl CurrencyProxy {
+    pub fn new(client: CurrencyClient) -> Self {
+        Self { client }
+    }
+}
+
+/// Carries the caller's request id (or a new one) and trace context onwards.
+fn forward<T>(request: Request<T>) -> (T, Option<String>) {
+    let id = request
+        .metadata()
+        .get(travel_runtime::context::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (request.into_inner(), id)
+}
+
+async fn call<T, R, F, Fut>(
+    message: T,
+    request_id: Option<String>,
+    f: F,
+) -> Result<Response<R>, Status>
+where
+    F: FnOnce(T) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<R>, Status>>,
+{
+    let id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let result = travel_runtime::context::REQUEST_ID
+        .scope(id, f(message))
+        .await;
+    // Upstream response metadata (transport headers) is not the browser's business.
+    result.map(|response| {
+        let (_, message, extensions) = response.into_parts();
+        Response::from_parts(MetadataMap::new(), message, extensions)
+    })
+}
+
+#[tonic::async_trait]
+impl CurrencyService for CurrencyProxy {
+    async fn get_latest_rates(
+        &self,
+        request: Request<pb::GetLatestRatesRequest>,
+    ) -> Result<Response<pb::GetLatestRatesResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(
+            message,
+            id,
+            |m| async move { client.get_latest_rates(m).await },
+        )
+        .await
+    }
+
+    async fn get_currency(
+        &self,
+        request: Request<pb::GetCurrencyRequest>,
+    ) -> Result<Response<pb::GetCurrencyResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.get_currency(m).await }).await
+    }
+
+    async fn list_currencies(
+        &self,
+        request: Request<pb::ListCurrenciesRequest>,
+    ) -> Result<Response<pb::ListCurrenciesResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(
+            message,
+            id,
+            |m| async move { client.list_currencies(m).await },
+        )
+        .await
+    }
+
+    async fn convert(
+        &self,
+        request: Request<pb::ConvertRequest>,
+    ) -> Result<Response<pb::ConvertResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.convert(m).await }).await
+    }
+
+    async fn get_price_index(
+        &self,
+        request: Request<pb::GetPriceIndexRequest>,
+    ) -> Result<Response<pb::GetPriceIndexResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(
+            message,
+            id,
+            |m| async move { client.get_price_index(m).await },
+        )
+        .await
+    }
+}

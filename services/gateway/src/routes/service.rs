@@ -1,0 +1,135 @@
+//! /health and /version.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use travel_proto::meta::v1::GetInfoRequest;
+
+use crate::AppState;
+use crate::envelope::Success;
+use crate::upstream::Upstream;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Dependencies every service reports through grpc.health.v1 (see the services'
+/// dependency monitors) and whether losing one only degrades the answers.
+const DEPENDENCIES: [(&str, bool); 2] = [("database", false), ("cache", true)];
+
+async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
+    let request = HealthCheckRequest {
+        service: service.to_string(),
+    };
+    let answer = tokio::time::timeout(CHECK_TIMEOUT, upstream.health().check(request)).await;
+    match answer {
+        Ok(Ok(response)) => Some(response.into_inner().status == ServingStatus::Serving as i32),
+        // NotFound: the service does not publish this name.
+        Ok(Err(status)) if status.code() == tonic::Code::NotFound => None,
+        _ => Some(false),
+    }
+}
+
+/// GET /health — the gateway's view of its upstreams and their dependencies.
+pub async fn health(State(state): State<AppState>) -> Response {
+    let mut services = Map::new();
+    let mut dependencies = Map::new();
+    let mut unhealthy = false;
+    let mut degraded = false;
+
+    if let Err(error) = state.cache.ping().await {
+        tracing::warn!(%error, "gateway cache unreachable");
+        degraded = true;
+        dependencies.insert("gateway_cache".into(), json!("unhealthy"));
+    } else {
+        dependencies.insert("gateway_cache".into(), json!("healthy"));
+    }
+
+    for upstream in state.upstreams.iter() {
+        let started = Instant::now();
+        let serving = check(upstream, "").await.unwrap_or(false);
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        services.insert(
+            upstream.name.to_string(),
+            json!({
+                "status": if serving { "healthy" } else { "unhealthy" },
+                "response_time_ms": (elapsed * 100.0).round() / 100.0,
+            }),
+        );
+        if !serving {
+            unhealthy = true;
+            continue;
+        }
+        for (dependency, optional) in DEPENDENCIES {
+            let Some(ok) = check(upstream, &format!("dependency/{dependency}")).await else {
+                continue;
+            };
+            // A dependency is unhealthy when any service that uses it says so.
+            let entry = dependencies
+                .entry(dependency.to_string())
+                .or_insert(json!("healthy"));
+            if !ok {
+                *entry = json!("unhealthy");
+                if optional {
+                    degraded = true;
+                } else {
+                    unhealthy = true;
+                }
+            }
+        }
+    }
+
+    // Shutting down: tell balancers and probes to stop sending traffic here.
+    let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
+    unhealthy |= draining;
+    if draining {
+        services.insert(
+            "gateway".into(),
+            json!({"status": "draining", "response_time_ms": 0.0}),
+        );
+    }
+    let status = if unhealthy {
+        "unhealthy"
+    } else if degraded {
+        "degraded"
+    } else {
+        "healthy"
+    };
+    let http_status = if unhealthy {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    Success {
+        status: http_status,
+        data: json!({
+            "status": status,
+            "services": services,
+            "dependencies": dependencies,
+        }),
+    }
+    .into_response()
+}
+
+/// GET /version
+pub async fn version(State(state): State<AppState>) -> Success<Value> {
+    let mut services = Map::new();
+    services.insert("gateway".into(), json!(env!("CARGO_PKG_VERSION")));
+    for upstream in state.upstreams.iter() {
+        let answer =
+            tokio::time::timeout(CHECK_TIMEOUT, upstream.info().get_info(GetInfoRequest {})).await;
+        let version = match answer {
+            Ok(Ok(info)) => json!(info.into_inner().version),
+            _ => json!("unavailable"),
+        };
+        services.insert(upstream.name.to_string(), version);
+    }
+    Success::ok(json!({
+        "api_version": "v1",
+        "services": services,
+        "environment": state.environment,
+    }))
+}
