@@ -20,6 +20,18 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// Unwraps a configuration result or ends the process: message naming the variable on
+/// stderr, exit code 2 (the usual code for a usage error).
+pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            std::process::exit(2);
+        }
+    }
+}
+
 /// A snapshot of the environment (or of a map, in tests).
 #[derive(Debug, Clone, Default)]
 pub struct Env {

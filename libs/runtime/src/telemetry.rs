@@ -111,7 +111,11 @@ pub fn init(config: &TelemetryConfig) -> TelemetryGuard {
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     let result = match config.format {
         LogFormat::Human => registry
-            .with(tracing_subscriber::fmt::layer().with_target(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(

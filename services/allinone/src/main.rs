@@ -1,18 +1,15 @@
 //! `make run`: the whole mesh in one process, offline, with real data.
 
+use travel_runtime::config::or_exit;
 use travel_runtime::{Env, Shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
-    let config = match travel_allinone::AllInOneConfig::from_env(&env) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("configuration error: {error}");
-            std::process::exit(2);
-        }
-    };
-    let _telemetry = telemetry::init(&telemetry::TelemetryConfig::from_env(&env, "allinone")?);
+    let config = or_exit(travel_allinone::AllInOneConfig::from_env(&env));
+    let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
+        &env, "allinone",
+    )));
     tracing::info!(
         data_dir = %config.common.data_dir.display(),
         database = %travel_runtime::settings::redact(&config.common.database.url),

@@ -5,16 +5,19 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use travel_domain::Catalog;
+use travel_runtime::config::or_exit;
 use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
 use travel_runtime::{Env, Shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
-    let common = CommonSettings::from_env(&env)?;
-    let addr = env.addr("TRAVEL_CURRENCY_ADDR", "0.0.0.0:50051")?;
-    let config = travel_currency::CurrencyConfig::from_env(&env)?;
-    let _telemetry = telemetry::init(&telemetry::TelemetryConfig::from_env(&env, "currency")?);
+    let common = or_exit(CommonSettings::from_env(&env));
+    let addr = or_exit(env.addr("TRAVEL_CURRENCY_ADDR", "0.0.0.0:50051"));
+    let config = or_exit(travel_currency::CurrencyConfig::from_env(&env));
+    let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
+        &env, "currency",
+    )));
 
     let store = connect_store(&common.database).await?;
     if common.auto_migrate {

@@ -2,15 +2,21 @@
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use travel_runtime::config::or_exit;
 use travel_runtime::settings::{CommonSettings, connect_cache};
 use travel_runtime::{Env, Shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
-    let common = CommonSettings::from_env(&env)?;
-    let config = travel_gateway::GatewayConfig::from_env(&env, "0.0.0.0:8080")?;
-    let _telemetry = telemetry::init(&telemetry::TelemetryConfig::from_env(&env, "gateway")?);
+    let common = or_exit(CommonSettings::from_env(&env));
+    let config = or_exit(travel_gateway::GatewayConfig::from_env(
+        &env,
+        "0.0.0.0:8080",
+    ));
+    let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
+        &env, "gateway",
+    )));
     let cache = connect_cache(&common.cache).await?;
     let gateway = travel_gateway::Gateway::build(&config, cache, common.environment)
         .context("TRAVEL_CURRENCY_URL")?;
