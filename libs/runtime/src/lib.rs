@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod context;
+pub mod dependencies;
 pub mod grpc;
 pub mod settings;
 pub mod shutdown;
@@ -11,4 +12,5 @@ pub mod status;
 pub mod telemetry;
 
 pub use config::{ConfigError, Env};
+pub use settings::Backends;
 pub use shutdown::Shutdown;

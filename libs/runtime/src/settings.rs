@@ -11,6 +11,14 @@ use url::Url;
 
 use crate::config::{ConfigError, Env};
 
+/// What the data services read from and write to.
+#[derive(Clone)]
+pub struct Backends {
+    pub store: Arc<dyn RateStore>,
+    pub cache: Arc<dyn Cache>,
+    pub catalog: Arc<travel_domain::Catalog>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CommonSettings {
     /// Free-form deployment name reported by /version, e.g. "local", "production".

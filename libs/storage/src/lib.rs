@@ -85,6 +85,15 @@ pub trait RateStore: Send + Sync + 'static {
         to: NaiveDate,
     ) -> Result<Vec<DailyRate>>;
 
+    /// Observations of one currency recorded in `[from, to)`, oldest first (the
+    /// intraday series; daily ones come from [`RateStore::daily_rates`]).
+    async fn observations(
+        &self,
+        code: CurrencyCode,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Observation>>;
+
     /// Number of stored observations, of one currency or of all.
     async fn observation_count(&self, code: Option<CurrencyCode>) -> Result<u64>;
 

@@ -338,6 +338,28 @@ impl RateStore for SqliteRateStore {
             .collect()
     }
 
+    async fn observations(
+        &self,
+        currency: CurrencyCode,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Observation>> {
+        sqlx::query(
+            "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
+             redistributable FROM exchange_rate_history \
+             WHERE currency_code = ? AND recorded_at >= ? AND recorded_at < ? \
+             ORDER BY recorded_at, source",
+        )
+        .bind(currency.as_str())
+        .bind(micros(from))
+        .bind(micros(to))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(observation_from_row)
+        .collect()
+    }
+
     async fn observation_count(&self, currency: Option<CurrencyCode>) -> Result<u64> {
         let count: i64 = match currency {
             Some(currency) => {

@@ -13,7 +13,7 @@ use travel_dataset::{SeedProgress, SeedReport};
 use travel_domain::Catalog;
 use travel_gateway::{Gateway, GatewayConfig};
 use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
-use travel_runtime::{ConfigError, Env, Shutdown};
+use travel_runtime::{Backends, ConfigError, Env, Shutdown};
 
 /// Settings of the all-in-one: the shared ones plus each component's own.
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct AllInOneConfig {
     pub gateway: GatewayConfig,
     pub currency: travel_currency::CurrencyConfig,
     pub currency_addr: SocketAddr,
+    pub history: travel_history::HistoryConfig,
+    pub history_addr: SocketAddr,
     /// Load the shipped datasets on start-up (skipped when already loaded).
     pub seed: bool,
 }
@@ -33,6 +35,8 @@ impl AllInOneConfig {
             gateway: GatewayConfig::from_env(env, "127.0.0.1:8080")?,
             currency: travel_currency::CurrencyConfig::from_env(env)?,
             currency_addr: env.addr("TRAVEL_CURRENCY_ADDR", "127.0.0.1:0")?,
+            history: travel_history::HistoryConfig::from_env(env)?,
+            history_addr: env.addr("TRAVEL_HISTORY_ADDR", "127.0.0.1:0")?,
             seed: env.bool("TRAVEL_SEED", true)?,
         })
     }
@@ -42,6 +46,7 @@ impl AllInOneConfig {
 pub struct RunningApp {
     pub gateway_addr: SocketAddr,
     pub currency_addr: SocketAddr,
+    pub history_addr: SocketAddr,
     pub seed_reports: Vec<SeedReport>,
     /// Time from `start` until every listener accepted connections.
     pub startup: Duration,
@@ -69,6 +74,12 @@ impl RunningApp {
         self.shutdown.trigger();
         self.wait().await
     }
+}
+
+async fn bind(variable: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {variable}={addr}"))
 }
 
 fn log_progress(progress: SeedProgress) {
@@ -106,28 +117,52 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     let cache = connect_cache(&config.common.cache).await?;
 
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
-
-    let currency_listener = TcpListener::bind(config.currency_addr)
-        .await
-        .with_context(|| format!("binding TRAVEL_CURRENCY_ADDR={}", config.currency_addr))?;
-    let currency_addr = currency_listener.local_addr()?;
-    let deps = travel_currency::Dependencies {
+    let backends = Backends {
         store: store.clone(),
         cache: cache.clone(),
         catalog: catalog.clone(),
     };
-    let currency_config = config.currency.clone();
     let environment = config.common.environment.clone();
-    let currency_shutdown = shutdown.child();
+
+    let currency_listener = bind("TRAVEL_CURRENCY_ADDR", config.currency_addr).await?;
+    let currency_addr = currency_listener.local_addr()?;
+    let (currency_backends, currency_config, currency_env, currency_shutdown) = (
+        backends.clone(),
+        config.currency.clone(),
+        environment.clone(),
+        shutdown.child(),
+    );
     tasks.push((
         "currency",
         tokio::spawn(async move {
             travel_currency::serve(
                 currency_listener,
-                deps,
+                currency_backends,
                 &currency_config,
-                environment,
+                currency_env,
                 currency_shutdown,
+            )
+            .await
+            .map_err(anyhow::Error::from)
+        }),
+    ));
+
+    let history_listener = bind("TRAVEL_HISTORY_ADDR", config.history_addr).await?;
+    let history_addr = history_listener.local_addr()?;
+    let (history_config, history_env, history_shutdown) = (
+        config.history.clone(),
+        environment.clone(),
+        shutdown.child(),
+    );
+    tasks.push((
+        "history",
+        tokio::spawn(async move {
+            travel_history::serve(
+                history_listener,
+                backends,
+                &history_config,
+                history_env,
+                history_shutdown,
             )
             .await
             .map_err(anyhow::Error::from)
@@ -136,14 +171,9 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
 
     let mut gateway_config = config.gateway.clone();
     gateway_config.currency_url = format!("http://{currency_addr}");
-    let gateway = Gateway::build(
-        &gateway_config,
-        cache.clone(),
-        config.common.environment.clone(),
-    )?;
-    let gateway_listener = TcpListener::bind(gateway_config.addr)
-        .await
-        .with_context(|| format!("binding TRAVEL_GATEWAY_ADDR={}", gateway_config.addr))?;
+    gateway_config.history_url = format!("http://{history_addr}");
+    let gateway = Gateway::build(&gateway_config, cache.clone(), environment)?;
+    let gateway_listener = bind("TRAVEL_GATEWAY_ADDR", gateway_config.addr).await?;
     let gateway_addr = gateway_listener.local_addr()?;
     let gateway_shutdown = shutdown.child();
     tasks.push((
@@ -159,6 +189,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     Ok(RunningApp {
         gateway_addr,
         currency_addr,
+        history_addr,
         seed_reports,
         startup: started.elapsed(),
         shutdown,

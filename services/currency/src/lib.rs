@@ -6,36 +6,23 @@
 
 mod api;
 mod config;
-mod dependencies;
 mod quotes;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use travel_cache::Cache;
-use travel_domain::Catalog;
 use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
-use travel_runtime::Shutdown;
 use travel_runtime::grpc::{GrpcServer, Identity};
-use travel_storage::RateStore;
+use travel_runtime::{Backends, Shutdown};
 
 pub use api::CurrencyApi;
 pub use config::CurrencyConfig;
 pub use quotes::{QuoteReader, ReadFrom};
 
-/// Everything the service reads from.
-#[derive(Clone)]
-pub struct Dependencies {
-    pub store: Arc<dyn RateStore>,
-    pub cache: Arc<dyn Cache>,
-    pub catalog: Arc<Catalog>,
-}
-
 /// Serves the currency API on `listener` until `shutdown` fires.
 pub async fn serve(
     listener: TcpListener,
-    deps: Dependencies,
+    deps: Backends,
     config: &CurrencyConfig,
     environment: String,
     shutdown: Shutdown,
@@ -53,7 +40,7 @@ pub async fn serve(
     );
     let api = CurrencyApi::new(reader, deps.store.clone(), deps.catalog.clone());
     server.add_service(CurrencyServiceServer::new(api));
-    dependencies::start_monitor(
+    travel_runtime::dependencies::start_monitor(
         server.health(),
         deps.store,
         deps.cache,

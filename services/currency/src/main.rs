@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%addr, database = store.backend(), cache = cache.backend(), "currency service listening");
     travel_currency::serve(
         listener,
-        travel_currency::Dependencies {
+        travel_runtime::Backends {
             store,
             cache,
             catalog,

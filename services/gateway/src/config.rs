@@ -10,6 +10,8 @@ pub struct GatewayConfig {
     pub addr: SocketAddr,
     /// gRPC URL of the currency service.
     pub currency_url: String,
+    /// gRPC URL of the history service.
+    pub history_url: String,
     /// Deadline of one call to an internal service.
     pub upstream_timeout: Duration,
     /// Deadline of one HTTP request, end to end.
@@ -50,9 +52,15 @@ impl GatewayConfig {
             "http://127.0.0.1:50051",
             &["http", "https"],
         )?;
+        let history_url = env.url(
+            "TRAVEL_HISTORY_URL",
+            "http://127.0.0.1:50052",
+            &["http", "https"],
+        )?;
         Ok(Self {
             addr: env.addr("TRAVEL_GATEWAY_ADDR", default_addr)?,
             currency_url: currency_url.to_string().trim_end_matches('/').to_string(),
+            history_url: history_url.to_string().trim_end_matches('/').to_string(),
             upstream_timeout: env.duration("TRAVEL_UPSTREAM_TIMEOUT", Duration::from_secs(5))?,
             request_timeout: env.duration("TRAVEL_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             body_limit: env.parse("TRAVEL_BODY_LIMIT_BYTES", 64 * 1024usize)?,

@@ -7,7 +7,11 @@ use tonic::{Request, Response, Status};
 use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_server::CurrencyService;
 
-use crate::upstream::CurrencyClient;
+use futures::StreamExt;
+use travel_proto::history::v1 as hpb;
+use travel_proto::history::v1::history_service_server::HistoryService;
+
+use crate::upstream::{CurrencyClient, HistoryClient};
 
 pub struct CurrencyProxy {
     client: CurrencyClient,
@@ -109,5 +113,75 @@ impl CurrencyService for CurrencyProxy {
             |m| async move { client.get_price_index(m).await },
         )
         .await
+    }
+}
+
+pub struct HistoryProxy {
+    client: HistoryClient,
+}
+
+impl HistoryProxy {
+    pub fn new(client: HistoryClient) -> Self {
+        Self { client }
+    }
+}
+
+type PointStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<hpb::HistoryPoint, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl HistoryService for HistoryProxy {
+    async fn get_history(
+        &self,
+        request: Request<hpb::GetHistoryRequest>,
+    ) -> Result<Response<hpb::GetHistoryResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.get_history(m).await }).await
+    }
+
+    async fn get_stats(
+        &self,
+        request: Request<hpb::GetStatsRequest>,
+    ) -> Result<Response<hpb::GetStatsResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.get_stats(m).await }).await
+    }
+
+    async fn compare(
+        &self,
+        request: Request<hpb::CompareRequest>,
+    ) -> Result<Response<hpb::CompareResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.compare(m).await }).await
+    }
+
+    async fn forecast(
+        &self,
+        request: Request<hpb::ForecastRequest>,
+    ) -> Result<Response<hpb::ForecastResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.forecast(m).await }).await
+    }
+
+    type StreamHistoryStream = PointStream;
+
+    async fn stream_history(
+        &self,
+        request: Request<hpb::GetHistoryRequest>,
+    ) -> Result<Response<Self::StreamHistoryStream>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        let response = call(
+            message,
+            id,
+            |m| async move { client.stream_history(m).await },
+        )
+        .await?;
+        let stream = response.into_inner().map(|item| item);
+        Ok(Response::new(Box::pin(stream) as PointStream))
     }
 }

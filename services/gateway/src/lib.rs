@@ -24,16 +24,22 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use travel_cache::Cache;
-use travel_proto::currency::v1::currency_service_server::{CurrencyServiceServer, SERVICE_NAME};
+use travel_proto::currency::v1::currency_service_server::{
+    CurrencyServiceServer, SERVICE_NAME as CURRENCY_SERVICE,
+};
+use travel_proto::history::v1::history_service_server::{
+    HistoryServiceServer, SERVICE_NAME as HISTORY_SERVICE,
+};
 use travel_runtime::Shutdown;
 
 pub use config::GatewayConfig;
-use upstream::{CurrencyClient, Upstream, currency_client};
+use upstream::{CurrencyClient, HistoryClient, Upstream, currency_client, history_client};
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     currency: CurrencyClient,
+    history: HistoryClient,
     upstreams: Arc<Vec<Upstream>>,
     cache: Arc<dyn Cache>,
     environment: String,
@@ -43,6 +49,10 @@ pub struct AppState {
 impl AppState {
     fn currency(&self) -> CurrencyClient {
         self.currency.clone()
+    }
+
+    fn history(&self) -> HistoryClient {
+        self.history.clone()
     }
 }
 
@@ -61,10 +71,13 @@ impl Gateway {
     ) -> Result<Self, tonic::transport::Error> {
         let currency =
             Upstream::connect_lazy("currency", &config.currency_url, config.upstream_timeout)?;
+        let history =
+            Upstream::connect_lazy("history", &config.history_url, config.upstream_timeout)?;
         let draining = Arc::new(AtomicBool::new(false));
         let state = AppState {
             currency: currency_client(&currency),
-            upstreams: Arc::new(vec![currency]),
+            history: history_client(&history),
+            upstreams: Arc::new(vec![currency, history]),
             cache: cache.clone(),
             environment,
             draining: draining.clone(),
@@ -116,13 +129,23 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         )
         .route("/api/v1/price-index", get(routes::currency::price_index))
         .route("/api/v1/convert", get(routes::currency::convert))
+        .route("/api/v1/history", get(routes::history::history))
+        .route("/api/v1/history/stats", get(routes::history::stats))
+        .route("/api/v1/history/compare", get(routes::history::compare))
+        .route(
+            "/api/v1/history/forecast/{currency_code}",
+            get(routes::history::forecast),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             rate_limit,
             middleware::rate_limit,
         ));
 
-    let grpc_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
+    let currency_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
         grpc_web::CurrencyProxy::new(state.currency()),
+    ));
+    let history_web = tonic_web::GrpcWebLayer::new().layer(HistoryServiceServer::new(
+        grpc_web::HistoryProxy::new(state.history()),
     ));
 
     let http_stack = ServiceBuilder::new()
@@ -143,7 +166,8 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .merge(api)
         .route("/health", get(routes::service::health))
         .route("/version", get(routes::service::version))
-        .route_service(&format!("/{SERVICE_NAME}/{{*method}}"), grpc_web)
+        .route_service(&format!("/{CURRENCY_SERVICE}/{{*method}}"), currency_web)
+        .route_service(&format!("/{HISTORY_SERVICE}/{{*method}}"), history_web)
         .fallback(not_found)
         .with_state(state)
         .layer(http_stack)

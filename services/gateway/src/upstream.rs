@@ -6,12 +6,14 @@ use std::time::Duration;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
+use travel_proto::history::v1::history_service_client::HistoryServiceClient;
 use travel_proto::meta::v1::service_info_client::ServiceInfoClient;
 
 /// The interceptor that forwards request id and trace context.
 pub type Propagate = fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>;
 
 pub type CurrencyClient = CurrencyServiceClient<InterceptedService<Channel, Propagate>>;
+pub type HistoryClient = HistoryServiceClient<InterceptedService<Channel, Propagate>>;
 
 /// One internal service as the gateway sees it.
 #[derive(Clone)]
@@ -49,6 +51,13 @@ impl Upstream {
 
 pub fn currency_client(upstream: &Upstream) -> CurrencyClient {
     CurrencyServiceClient::with_interceptor(
+        upstream.channel.clone(),
+        travel_runtime::context::propagate as Propagate,
+    )
+}
+
+pub fn history_client(upstream: &Upstream) -> HistoryClient {
+    HistoryServiceClient::with_interceptor(
         upstream.channel.clone(),
         travel_runtime::context::propagate as Propagate,
     )

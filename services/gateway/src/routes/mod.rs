@@ -1,6 +1,7 @@
 //! REST handlers, one module per area of api-v1.
 
 pub mod currency;
+pub mod history;
 pub mod service;
 
 use std::collections::HashMap;

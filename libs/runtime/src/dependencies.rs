@@ -1,14 +1,14 @@
-//! Publishes the state of the service's dependencies through `grpc.health.v1`, under
+//! Publishes the state of a service's dependencies through `grpc.health.v1`, under
 //! the names `dependency/database` and `dependency/cache`, so the gateway's /health
 //! can report them without a second protocol.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Shutdown;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use travel_cache::Cache;
-use travel_runtime::Shutdown;
 use travel_storage::RateStore;
 
 pub const DATABASE: &str = "dependency/database";

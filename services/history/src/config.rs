@@ -1,0 +1,45 @@
+//! Settings of the history service.
+
+use std::time::Duration;
+
+use travel_runtime::{ConfigError, Env};
+
+#[derive(Debug, Clone)]
+pub struct HistoryConfig {
+    /// Lifetime of cached answers for a one-week window.
+    pub ttl_1w: Duration,
+    /// … for a one-month window.
+    pub ttl_1m: Duration,
+    /// … for longer windows and explicit dates.
+    pub ttl_long: Duration,
+    pub dependency_check_interval: Duration,
+    pub drain: Duration,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            ttl_1w: Duration::from_secs(300),
+            ttl_1m: Duration::from_secs(900),
+            ttl_long: Duration::from_secs(3600),
+            dependency_check_interval: Duration::from_secs(5),
+            drain: Duration::ZERO,
+        }
+    }
+}
+
+impl HistoryConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            ttl_1w: env.duration("TRAVEL_CHART_CACHE_TTL_1W", d.ttl_1w)?,
+            ttl_1m: env.duration("TRAVEL_CHART_CACHE_TTL_1M", d.ttl_1m)?,
+            ttl_long: env.duration("TRAVEL_CHART_CACHE_TTL_LONG", d.ttl_long)?,
+            dependency_check_interval: env.duration(
+                "TRAVEL_DEPENDENCY_CHECK_INTERVAL",
+                d.dependency_check_interval,
+            )?,
+            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", d.drain)?,
+        })
+    }
+}

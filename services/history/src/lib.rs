@@ -1,0 +1,51 @@
+//! The history service: rate series with any base, statistics, technical indicators,
+//! multi-currency comparison and a forecast with prediction intervals, over gRPC.
+//!
+//! The analytics are the pure functions of `travel-analytics`; this crate loads the
+//! series (daily aggregates, or intraday observations for hourly charts), crosses
+//! them through KRW, and caches answers per window, base and target.
+
+mod api;
+mod config;
+mod series;
+mod window;
+
+use tokio::net::TcpListener;
+use travel_proto::history::v1::history_service_server::HistoryServiceServer;
+use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::{Backends, Shutdown};
+
+pub use api::HistoryApi;
+pub use config::HistoryConfig;
+pub use series::SeriesLoader;
+
+/// Serves the history API on `listener` until `shutdown` fires.
+pub async fn serve(
+    listener: TcpListener,
+    backends: Backends,
+    config: &HistoryConfig,
+    environment: String,
+    shutdown: Shutdown,
+) -> Result<(), tonic::transport::Error> {
+    let mut server = GrpcServer::new(Identity {
+        name: "history",
+        version: env!("CARGO_PKG_VERSION"),
+        environment,
+    });
+    let api = HistoryApi::new(
+        SeriesLoader::new(backends.store.clone()),
+        backends.cache.clone(),
+        backends.catalog.clone(),
+        config.clone(),
+    );
+    server.add_service(HistoryServiceServer::new(api));
+    travel_runtime::dependencies::start_monitor(
+        server.health(),
+        backends.store,
+        backends.cache,
+        config.dependency_check_interval,
+        shutdown.clone(),
+    )
+    .await;
+    server.serve(listener, shutdown, config.drain).await
+}
