@@ -1,11 +1,12 @@
 //! In-process cache on moka, for the all-in-one.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use moka::Expiry;
 use moka::future::Cache as MokaCache;
-use moka::ops::compute::Op;
 
 use crate::{Cache, CacheConfig, Result, WindowCount};
 
@@ -36,8 +37,15 @@ impl Expiry<String, Entry> for PerEntryExpiry {
 
 pub struct MemoryCache {
     entries: MokaCache<String, Entry>,
+    /// Fixed-window counters: (count, window end). A plain mutex: the critical section
+    /// is a hash lookup, far cheaper than an async compute on a contended key (every
+    /// request of one client IP hits the same counter).
+    windows: Mutex<HashMap<String, (u64, Instant)>>,
     prefix: String,
 }
+
+/// Counters kept before expired windows are swept.
+const WINDOW_SWEEP_AT: usize = 10_000;
 
 impl MemoryCache {
     pub fn new(config: &CacheConfig) -> Self {
@@ -47,6 +55,7 @@ impl MemoryCache {
             .build();
         Self {
             entries,
+            windows: Mutex::new(HashMap::new()),
             prefix: config.prefix.clone(),
         }
     }
@@ -109,37 +118,21 @@ impl Cache for MemoryCache {
 
     async fn hit_window(&self, key: &str, window: Duration) -> Result<WindowCount> {
         let now = Instant::now();
-        // and_compute_with serialises concurrent updates of one key.
-        let result = self
-            .entries
-            .entry(self.key(key))
-            .and_compute_with(|current| {
-                let next = match current.map(|e| e.into_value()) {
-                    Some(entry) if entry.expires_at > now => {
-                        let count = entry.value.parse::<u64>().unwrap_or(0) + 1;
-                        Entry {
-                            value: count.to_string(),
-                            expires_at: entry.expires_at,
-                        }
-                    }
-                    _ => Entry {
-                        value: "1".to_string(),
-                        expires_at: now + window,
-                    },
-                };
-                std::future::ready(Op::Put(next))
-            })
-            .await;
-        let entry = result
-            .into_entry()
-            .map(|e| e.into_value())
-            .unwrap_or(Entry {
-                value: "1".to_string(),
-                expires_at: now + window,
-            });
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if windows.len() >= WINDOW_SWEEP_AT {
+            windows.retain(|_, (_, ends)| *ends > now);
+        }
+        let slot = windows.entry(self.key(key)).or_insert((0, now + window));
+        if slot.1 <= now {
+            *slot = (0, now + window);
+        }
+        slot.0 += 1;
         Ok(WindowCount {
-            count: entry.value.parse().unwrap_or(1),
-            resets_in: entry.expires_at.saturating_duration_since(now),
+            count: slot.0,
+            resets_in: slot.1.saturating_duration_since(now),
         })
     }
 }

@@ -52,10 +52,13 @@ pub fn propagate(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, 
     {
         request.metadata_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let context = tracing::Span::current().context();
-    opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.inject_context(&context, &mut MetadataInjector(request.metadata_mut()));
-    });
+    let span = tracing::Span::current();
+    if !span.is_disabled() {
+        let context = span.context();
+        opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(&context, &mut MetadataInjector(request.metadata_mut()));
+        });
+    }
     Ok(request)
 }
 
@@ -72,9 +75,11 @@ pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
         method = %request.uri().path(),
         request_id = %request_id,
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(request.headers()))
-    });
-    let _ = span.set_parent(parent);
+    if !span.is_disabled() {
+        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&HeaderExtractor(request.headers()))
+        });
+        let _ = span.set_parent(parent);
+    }
     span
 }

@@ -6,6 +6,9 @@ use travel_runtime::config::or_exit;
 use travel_runtime::settings::{CommonSettings, connect_cache};
 use travel_runtime::{Env, Shutdown, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();

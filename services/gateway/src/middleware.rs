@@ -75,10 +75,12 @@ pub fn request_span(request: &axum::http::Request<Body>) -> tracing::Span {
         path = %request.uri().path(),
         request_id = %request_id(request.headers()),
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(request.headers()))
-    });
-    let _ = span.set_parent(parent);
+    if !span.is_disabled() {
+        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&HeaderExtractor(request.headers()))
+        });
+        let _ = span.set_parent(parent);
+    }
     span
 }
 

@@ -9,6 +9,9 @@ use travel_runtime::config::or_exit;
 use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
 use travel_runtime::{Backends, Env, Shutdown, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();

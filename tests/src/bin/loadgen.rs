@@ -207,6 +207,11 @@ async fn serve_bare(port: u16, bytes: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+// The same allocator as the product binaries, so the baseline differs only in what
+// the handler does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
