@@ -14,6 +14,7 @@ use travel_runtime::{Env, Shutdown};
 pub struct TestApp {
     pub base_url: String,
     pub currency_url: String,
+    pub history_url: String,
     pub http: reqwest::Client,
     app: Option<RunningApp>,
     _data_dir: tempfile::TempDir,
@@ -24,6 +25,11 @@ impl TestApp {
         if let Some(app) = self.app.take() {
             app.stop().await.expect("clean shutdown");
         }
+    }
+
+    /// The app's SQLite database, for tests that write behind its back.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}/travel.db", self._data_dir.path().display())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -104,6 +110,7 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
         ),
         ("TRAVEL_GATEWAY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_CURRENCY_ADDR".into(), "127.0.0.1:0".into()),
+        ("TRAVEL_HISTORY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_DEPENDENCY_CHECK_INTERVAL".into(), "200ms".into()),
     ];
     for (key, value) in overrides {
@@ -122,6 +129,7 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
     TestApp {
         base_url: format!("http://{}", app.gateway_addr),
         currency_url: format!("http://{}", app.currency_addr),
+        history_url: format!("http://{}", app.history_addr),
         http: reqwest::Client::new(),
         app: Some(app),
         _data_dir: data_dir,

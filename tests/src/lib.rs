@@ -2,4 +2,5 @@
 //! clients for REST, gRPC and gRPC-Web, and per-test databases on the real servers.
 
 pub mod app;
+pub mod ecb;
 pub mod infra;

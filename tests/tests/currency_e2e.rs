@@ -1,7 +1,6 @@
 //! End to end on the all-in-one: every currency route over REST, gRPC and gRPC-Web,
 //! checked against the shipped ECB data; bad inputs; cache behaviour.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use rust_decimal::prelude::ToPrimitive;
@@ -12,37 +11,8 @@ use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
 use travel_tests::app::{TestApp, spawn_app};
 
-/// The ECB rates (units per EUR) of 2026-10-30, read from the shipped zip by
-/// Python's zipfile rather than by the project's own parser.
-fn ecb_2026_10_30() -> HashMap<String, Decimal> {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); sys.stdout.write(z.read(z.namelist()[0]).decode())",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../data/ecb/eurofxref-hist.zip"),
-        ])
-        .output()
-        .expect("python3 reads the zip");
-    assert!(output.status.success());
-    let csv = String::from_utf8(output.stdout).unwrap();
-    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let row = csv
-        .lines()
-        .find(|line| line.starts_with("2026-10-30,"))
-        .unwrap();
-    header
-        .iter()
-        .zip(row.split(','))
-        .skip(1)
-        .filter(|(code, value)| !code.is_empty() && *value != "N/A")
-        .map(|(code, value)| (code.to_string(), Decimal::from_str(value).unwrap()))
-        .collect()
-}
-
-fn krw_per(code: &str, ecb: &HashMap<String, Decimal>) -> Decimal {
-    let krw = ecb["KRW"];
-    let value = if code == "EUR" { krw } else { krw / ecb[code] };
-    value.round_dp_with_strategy(10, RoundingStrategy::MidpointAwayFromZero)
+fn krw_per(code: &str) -> Decimal {
+    travel_tests::ecb::krw_per("2026-10-30", code).unwrap()
 }
 
 fn as_f64(value: &Value) -> f64 {
@@ -62,7 +32,6 @@ fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
 #[tokio::test]
 async fn rest_latest_rates_equal_the_ecb_cross_rates() {
     let app = spawn_app(&[]).await;
-    let ecb = ecb_2026_10_30();
     let (status, body) = app
         .get_json("/api/v1/currencies/latest?symbols=USD,JPY,EUR")
         .await;
@@ -72,7 +41,7 @@ async fn rest_latest_rates_equal_the_ecb_cross_rates() {
     let data = &body["data"];
     assert_eq!(data["base"], "KRW");
     for code in ["USD", "JPY", "EUR"] {
-        let expected = krw_per(code, &ecb).to_f64().unwrap();
+        let expected = krw_per(code).to_f64().unwrap();
         assert_eq!(as_f64(&data["rates"][code]), expected, "{code}");
         assert_eq!(data["as_of"][code], "2026-10-30T15:00:00Z");
     }
@@ -89,10 +58,10 @@ async fn rest_latest_rates_equal_the_ecb_cross_rates() {
     assert_eq!(status, 200, "{body}");
     let data = &body["data"];
     assert_eq!(data["base"], "USD");
-    let jpy_in_usd = (krw_per("JPY", &ecb) / krw_per("USD", &ecb))
+    let jpy_in_usd = (krw_per("JPY") / krw_per("USD"))
         .round_dp_with_strategy(12, RoundingStrategy::MidpointAwayFromZero);
     assert_eq!(as_f64(&data["rates"]["JPY"]), jpy_in_usd.to_f64().unwrap());
-    let krw_in_usd = (Decimal::ONE / krw_per("USD", &ecb))
+    let krw_in_usd = (Decimal::ONE / krw_per("USD"))
         .round_dp_with_strategy(12, RoundingStrategy::MidpointAwayFromZero);
     assert_eq!(as_f64(&data["rates"]["KRW"]), krw_in_usd.to_f64().unwrap());
     // The ECB does not quote TWD: supported, but no stored quote offline.
@@ -113,7 +82,6 @@ async fn rest_latest_rates_equal_the_ecb_cross_rates() {
 #[tokio::test]
 async fn rest_currency_detail_catalog_convert_and_price_index() {
     let app = spawn_app(&[]).await;
-    let ecb = ecb_2026_10_30();
 
     let (status, body) = app.get_json("/api/v1/currencies/JPY").await;
     assert_eq!(status, 200, "{body}");
@@ -126,7 +94,7 @@ async fn rest_currency_detail_catalog_convert_and_price_index() {
     assert_eq!(data["symbol"], "¥");
     assert_eq!(
         as_f64(&data["current_rate"]),
-        krw_per("JPY", &ecb).to_f64().unwrap()
+        krw_per("JPY").to_f64().unwrap()
     );
     assert_eq!(
         data["tts"],
@@ -164,13 +132,13 @@ async fn rest_currency_detail_catalog_convert_and_price_index() {
         .get_json("/api/v1/convert?from=USD&to=KRW&amount=100")
         .await;
     assert_eq!(status, 200, "{body}");
-    let expected = (krw_per("USD", &ecb) * Decimal::from(100)).round_dp(0);
+    let expected = (krw_per("USD") * Decimal::from(100)).round_dp(0);
     assert_eq!(as_f64(&body["data"]["result"]), expected.to_f64().unwrap());
     let (status, body) = app
         .get_json("/api/v1/convert?from=KRW&to=JPY&amount=10000")
         .await;
     assert_eq!(status, 200, "{body}");
-    let expected = (Decimal::from(10000) / krw_per("JPY", &ecb)).round_dp(0);
+    let expected = (Decimal::from(10000) / krw_per("JPY")).round_dp(0);
     assert_eq!(as_f64(&body["data"]["result"]), expected.to_f64().unwrap());
 
     // Both paths; Japan vs Korea in the 2026-01-01 survey:
@@ -448,7 +416,6 @@ async fn unreachable_cache_falls_back_to_the_database() {
         ("TRAVEL_CACHE_TIMEOUT", "100ms"),
     ])
     .await;
-    let ecb = ecb_2026_10_30();
     for _ in 0..2 {
         let (status, body) = app.get_json("/api/v1/currencies/latest?symbols=USD").await;
         assert_eq!(status, 200, "{body}");
@@ -456,7 +423,7 @@ async fn unreachable_cache_falls_back_to_the_database() {
         assert_eq!(body["data"]["cache_hit"], false);
         assert_eq!(
             as_f64(&body["data"]["rates"]["USD"]),
-            krw_per("USD", &ecb).to_f64().unwrap()
+            krw_per("USD").to_f64().unwrap()
         );
     }
     // Health says what is wrong without calling the whole service down.
@@ -553,7 +520,6 @@ async fn health_version_request_ids_and_rate_limits() {
 #[tokio::test]
 async fn grpc_serves_the_same_values_and_errors() {
     let app = spawn_app(&[]).await;
-    let ecb = ecb_2026_10_30();
     let mut client = CurrencyServiceClient::connect(app.currency_url.clone())
         .await
         .unwrap();
@@ -572,10 +538,7 @@ async fn grpc_serves_the_same_values_and_errors() {
         .find(|r| r.currency_code == "USD")
         .unwrap();
     // Exact decimal text, not a float.
-    assert_eq!(
-        usd.rate.as_ref().unwrap().value,
-        krw_per("USD", &ecb).to_string()
-    );
+    assert_eq!(usd.rate.as_ref().unwrap().value, krw_per("USD").to_string());
     assert_eq!(usd.rate.as_ref().unwrap().value, "1335.2667382743");
 
     let detail = client
@@ -657,7 +620,6 @@ async fn grpc_serves_the_same_values_and_errors() {
 #[tokio::test]
 async fn grpc_web_through_the_gateway() {
     let app = spawn_app(&[]).await;
-    let ecb = ecb_2026_10_30();
     let mut client = grpc_web_client(&app);
     let response = client
         .get_latest_rates(pb::GetLatestRatesRequest {
@@ -669,7 +631,7 @@ async fn grpc_web_through_the_gateway() {
         .into_inner();
     assert_eq!(
         response.rates[0].rate.as_ref().unwrap().value,
-        krw_per("JPY", &ecb).to_string()
+        krw_per("JPY").to_string()
     );
 
     let status = client
