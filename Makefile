@@ -29,9 +29,10 @@ test-infra: infra-up
 infra-up:
 	bash deploy/scripts/ensure-infra.sh
 
-bench:
-	$(CARGO) build --release --bin travel-allinone --bin loadgen
+bench: infra-up
+	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 
 lint:
 	$(CARGO) fmt --all -- --check

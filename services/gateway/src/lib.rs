@@ -99,6 +99,10 @@ impl Gateway {
             draining.store(true, Ordering::SeqCst);
             tokio::time::sleep(drain).await;
         };
+        // No Nagle delay on responses written in more than one segment.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(
             listener,
             self.router
