@@ -92,6 +92,39 @@ impl CommonSettings {
     }
 }
 
+/// Opens the database (migrating it when configured to), keeps its catalog table in
+/// step with the built-in catalog, and opens the cache: what every data service does
+/// on start-up.
+pub async fn open_backends(settings: &CommonSettings) -> anyhow::Result<Backends> {
+    let store = connect_store(&settings.database).await?;
+    if settings.auto_migrate {
+        store
+            .migrate()
+            .await
+            .context("running database migrations")?;
+    }
+    let catalog = Arc::new(travel_domain::Catalog::new());
+    if let Err(error) = store.sync_catalog(catalog.currencies()).await {
+        tracing::warn!(%error, "catalog table not synchronised; serving the built-in catalog");
+    }
+    let cache = connect_cache(&settings.cache).await?;
+    Ok(Backends {
+        store,
+        cache,
+        catalog,
+    })
+}
+
+/// Binds a listener, naming the variable that configured the address on failure.
+pub async fn bind(
+    variable: &str,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {variable}={addr}"))
+}
+
 /// Opens the rate store, creating the embedded database's folder when needed.
 pub async fn connect_store(config: &StoreConfig) -> anyhow::Result<Arc<dyn RateStore>> {
     if config.url.scheme() == "sqlite"

@@ -48,6 +48,22 @@ pub fn to_status(error: &ApiError) -> Status {
     Status::with_error_details(grpc_code(error.code), error.message.clone(), details)
 }
 
+/// Turns a handler's result into a gRPC answer, logging server-side failures (the
+/// client only sees the clean message).
+pub fn respond<T>(result: Result<T, ApiError>) -> Result<tonic::Response<T>, Status> {
+    match result {
+        Ok(message) => Ok(tonic::Response::new(message)),
+        Err(error) => {
+            if error.code.http_status() >= 500 {
+                tracing::error!(code = %error.code, message = %error.message, "request failed");
+            } else {
+                tracing::debug!(code = %error.code, message = %error.message, "request rejected");
+            }
+            Err(to_status(&error))
+        }
+    }
+}
+
 /// Decodes a status from a service. Statuses without our ErrorInfo (transport errors,
 /// a service that is down) map by gRPC code, and their message is not passed on.
 pub fn from_status(status: &Status) -> ApiError {

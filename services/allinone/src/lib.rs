@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use travel_dataset::{SeedProgress, SeedReport};
 use travel_domain::Catalog;
 use travel_gateway::{Gateway, GatewayConfig};
-use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
+use travel_runtime::settings::{CommonSettings, bind, connect_cache, connect_store};
 use travel_runtime::{Backends, ConfigError, Env, Shutdown};
 
 /// Settings of the all-in-one: the shared ones plus each component's own.
@@ -74,12 +73,6 @@ impl RunningApp {
         self.shutdown.trigger();
         self.wait().await
     }
-}
-
-async fn bind(variable: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {variable}={addr}"))
 }
 
 fn log_progress(progress: SeedProgress) {

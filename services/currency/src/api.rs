@@ -13,7 +13,7 @@ use travel_domain::{ApiError, Catalog, CountryCode, CurrencyCode, CurrencyInfo, 
 use travel_proto::common::v1::{Decimal as ProtoDecimal, ReadSource};
 use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_server::CurrencyService;
-use travel_runtime::status::to_status;
+use travel_runtime::status::respond;
 use travel_storage::RateStore;
 
 use crate::quotes::{QuoteReader, ReadFrom};
@@ -334,20 +334,6 @@ impl CurrencyApi {
                 base_dollar_price: b.dollar_price().map(decimal),
             }),
         })
-    }
-}
-
-fn respond<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    match result {
-        Ok(message) => Ok(Response::new(message)),
-        Err(error) => {
-            if error.code.http_status() >= 500 {
-                tracing::error!(code = %error.code, message = %error.message, "request failed");
-            } else {
-                tracing::debug!(code = %error.code, message = %error.message, "request rejected");
-            }
-            Err(to_status(&error))
-        }
     }
 }
 

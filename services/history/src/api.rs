@@ -19,7 +19,7 @@ use travel_cache::Cache;
 use travel_domain::{ApiError, Catalog, CurrencyCode};
 use travel_proto::history::v1 as pb;
 use travel_proto::history::v1::history_service_server::HistoryService;
-use travel_runtime::status::to_status;
+use travel_runtime::status::respond;
 
 use crate::config::HistoryConfig;
 use crate::series::{Interval, SeriesLoader};
@@ -578,15 +578,6 @@ fn method_text(
         None => text.push_str("; too little history to backtest, treat with extra caution"),
     }
     text
-}
-
-fn respond<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(|error| {
-        if error.code.http_status() >= 500 {
-            tracing::error!(code = %error.code, message = %error.message, "request failed");
-        }
-        to_status(&error)
-    })
 }
 
 type PointStream = Pin<Box<dyn Stream<Item = Result<pb::HistoryPoint, Status>> + Send>>;

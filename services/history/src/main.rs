@@ -1,13 +1,8 @@
 //! The history service as its own process (a Deployment in the cluster).
 
-use std::sync::Arc;
-
-use anyhow::Context;
-use tokio::net::TcpListener;
-use travel_domain::Catalog;
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, connect_cache, connect_store};
-use travel_runtime::{Backends, Env, Shutdown, telemetry};
+use travel_runtime::settings::{CommonSettings, bind, open_backends};
+use travel_runtime::{Env, Shutdown, telemetry};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -22,25 +17,11 @@ async fn main() -> anyhow::Result<()> {
         &env, "history",
     )));
 
-    let store = connect_store(&common.database).await?;
-    if common.auto_migrate {
-        store
-            .migrate()
-            .await
-            .context("running database migrations")?;
-    }
-    let cache = connect_cache(&common.cache).await?;
+    let backends = open_backends(&common).await?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding TRAVEL_HISTORY_ADDR={addr}"))?;
-    tracing::info!(%addr, database = store.backend(), cache = cache.backend(), "history service listening");
-    let backends = Backends {
-        store,
-        cache,
-        catalog: Arc::new(Catalog::new()),
-    };
+    let listener = bind("TRAVEL_HISTORY_ADDR", addr).await?;
+    tracing::info!(%addr, database = backends.store.backend(), cache = backends.cache.backend(), "history service listening");
     travel_history::serve(listener, backends, &config, common.environment, shutdown).await?;
     Ok(())
 }
