@@ -5,6 +5,7 @@ use std::io::{Cursor, Read};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use travel_domain::money::{QUOTE_SCALE, round};
+use travel_domain::quote::krw_via;
 use travel_domain::{CurrencyCode, Observation, QuoteSource};
 
 use crate::{DatasetError, parse_decimal};
@@ -130,10 +131,9 @@ pub fn krw_observations(day: &EcbDay) -> Vec<Observation> {
         if *code == CurrencyCode::KRW {
             continue;
         }
-        quotes.push(observation(
-            *code,
-            round(krw_per_eur / per_eur, QUOTE_SCALE),
-        ));
+        if let Some(mid) = krw_via(krw_per_eur, *per_eur) {
+            quotes.push(observation(*code, mid));
+        }
     }
     quotes
 }

@@ -67,6 +67,19 @@ pub fn cross_rate(base_krw_per_unit: Decimal, target_krw_per_unit: Decimal) -> O
     Some(round(quotient, CROSS_SCALE))
 }
 
+/// KRW per unit of a currency from two rates against a common third currency (the
+/// euro for the ECB): (KRW per EUR) ÷ (currency per EUR), rounded to the stored scale.
+/// `None` for a zero or negative divisor.
+pub fn krw_via(krw_per_common: Decimal, currency_per_common: Decimal) -> Option<Decimal> {
+    if currency_per_common <= Decimal::ZERO {
+        return None;
+    }
+    Some(round(
+        krw_per_common.checked_div(currency_per_common)?,
+        QUOTE_SCALE,
+    ))
+}
+
 /// Converts `amount` of the currency quoted at `from_krw` into the currency quoted at
 /// `to_krw`, rounded to the target's minor units. Returns `(result, rate)`.
 pub fn convert(
