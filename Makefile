@@ -21,8 +21,10 @@ run:
 test:
 	$(CARGO) test --workspace
 
-# Real servers: MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379 (started if
-# they are installed but down). The suites fail, never skip, when a server is missing.
+# Real servers: MariaDB on 127.0.0.1:3306, Redis on 127.0.0.1:6379 (started if they
+# are installed but down) and a Kafka-protocol broker on 127.0.0.1:9092 (tansu,
+# installed and started by the script). The suites fail, never skip, when a server is
+# missing.
 test-infra: infra-up
 	$(CARGO) test -p travel-tests --features infra
 

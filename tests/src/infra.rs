@@ -64,3 +64,8 @@ impl MySqlDatabase {
 pub fn unique_prefix() -> String {
     format!("travel-test:{}:", uuid::Uuid::new_v4().simple())
 }
+
+/// Kafka-protocol broker of `make test-infra` (tansu); `TRAVEL_TEST_KAFKA_URL` overrides.
+pub fn kafka_url() -> String {
+    std::env::var("TRAVEL_TEST_KAFKA_URL").unwrap_or_else(|_| "kafka://127.0.0.1:9092".to_string())
+}

@@ -1,0 +1,153 @@
+//! The event bus port: keyed records on partitioned topics, consumer groups that
+//! commit what they have durably processed, and dead-lettering.
+//!
+//! Adapters: [`kafka::KafkaBus`] on rdkafka (MSK in production) and
+//! [`memory::MemoryBus`], an in-process log with the same semantics for the all-in-one
+//! (partitions by key, committed offsets per group, redelivery of what was not
+//! committed, rebalancing when members join or leave). The URL picks one
+//! ([`connect`]): `kafka://host:9092,host2:9092?…` or `memory://`.
+
+pub mod kafka;
+pub mod memory;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("bus unavailable: {0}")]
+    Unavailable(String),
+    #[error("bus configuration: {0}")]
+    Config(String),
+}
+
+pub type Result<T, E = BusError> = std::result::Result<T, E>;
+
+/// Header naming why a record was dead-lettered.
+pub const DLQ_REASON_HEADER: &str = "dlq-reason";
+/// Headers naming where a dead-lettered record came from.
+pub const DLQ_SOURCE_HEADER: &str = "dlq-source";
+
+/// The dead-letter topic of a topic.
+pub fn dead_letter_topic(topic: &str) -> String {
+    format!("{topic}.dlq")
+}
+
+/// One consumed record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: String,
+    pub payload: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Record {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[async_trait]
+pub trait Publisher: Send + Sync + 'static {
+    /// Appends a record; returns once the bus has acknowledged it durably
+    /// (Kafka: acks=all, idempotent producer).
+    async fn publish(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        headers: &[(String, String)],
+    ) -> Result<()>;
+}
+
+#[async_trait]
+pub trait Consumer: Send + 'static {
+    /// Up to `max` records of the assigned partitions, waiting at most `wait` for the
+    /// first one. Records of one key come in the order they were published.
+    async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<Record>>;
+
+    /// Marks these records (and everything before them in their partitions) processed.
+    /// Uncommitted records are delivered again after a restart or rebalance.
+    async fn commit(&mut self, records: &[Record]) -> Result<()>;
+}
+
+#[async_trait]
+pub trait Bus: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+
+    /// Creates the topics that do not exist yet.
+    async fn ensure_topics(&self, topics: &[&str]) -> Result<()>;
+
+    fn publisher(&self) -> Result<Arc<dyn Publisher>>;
+
+    /// Joins `group` as a new member consuming `topics`.
+    async fn consumer(&self, group: &str, topics: &[&str]) -> Result<Box<dyn Consumer>>;
+}
+
+/// Sends a record that could not be processed to the dead-letter topic, with the reason
+/// and its origin in headers, so nothing is dropped silently.
+pub async fn dead_letter(publisher: &dyn Publisher, record: &Record, reason: &str) -> Result<()> {
+    let mut headers = record.headers.clone();
+    headers.push((DLQ_REASON_HEADER.to_string(), reason.to_string()));
+    headers.push((
+        DLQ_SOURCE_HEADER.to_string(),
+        format!("{}/{}/{}", record.topic, record.partition, record.offset),
+    ));
+    publisher
+        .publish(
+            &dead_letter_topic(&record.topic),
+            &record.key,
+            &record.payload,
+            &headers,
+        )
+        .await
+}
+
+/// Settings shared by the adapters.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    pub url: url::Url,
+    /// Partitions of topics this service creates.
+    pub partitions: i32,
+    /// Consumer-group session time-out (Kafka); shorter means faster rebalances.
+    pub session_timeout: Duration,
+}
+
+impl BusConfig {
+    pub fn new(url: url::Url) -> Self {
+        Self {
+            url,
+            partitions: 6,
+            session_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Opens the bus the URL names.
+pub fn connect(config: &BusConfig) -> Result<Arc<dyn Bus>> {
+    match config.url.scheme() {
+        "kafka" => Ok(Arc::new(kafka::KafkaBus::new(config)?)),
+        "memory" => Ok(Arc::new(memory::MemoryBus::new(config.partitions))),
+        other => Err(BusError::Config(format!(
+            "unsupported bus URL scheme {other:?}: expected kafka:// or memory://"
+        ))),
+    }
+}
+
+/// Stable partition of a key (FNV-1a), so one key always lands on one partition.
+pub(crate) fn partition_of(key: &str, partitions: i32) -> i32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % partitions.max(1) as u64) as i32
+}
