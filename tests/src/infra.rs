@@ -66,6 +66,12 @@ pub fn unique_prefix() -> String {
 }
 
 /// Kafka-protocol broker of `make test-infra` (tansu); `TRAVEL_TEST_KAFKA_URL` overrides.
+///
+/// One record per produce batch: tansu 0.6 stops serving a partition to a consumer
+/// whose committed offset lies inside a record batch (seen here after a few kills of
+/// the processor; Apache Kafka and MSK resume inside batches). Batching is a broker
+/// and client optimisation, not part of the semantics under test.
 pub fn kafka_url() -> String {
-    std::env::var("TRAVEL_TEST_KAFKA_URL").unwrap_or_else(|_| "kafka://127.0.0.1:9092".to_string())
+    std::env::var("TRAVEL_TEST_KAFKA_URL")
+        .unwrap_or_else(|_| "kafka://127.0.0.1:9092?linger.ms=0&batch.num.messages=1".to_string())
 }

@@ -125,6 +125,23 @@ pub async fn bind(
         .with_context(|| format!("binding {variable}={addr}"))
 }
 
+/// The bus settings: `TRAVEL_BUS_URL` (`kafka://…` or `memory://`), partitions of the
+/// topics a service creates, and the consumer-group session time-out.
+pub fn bus_config(env: &Env) -> Result<travel_bus::BusConfig, ConfigError> {
+    let url = env.url("TRAVEL_BUS_URL", "memory://", &["kafka", "memory"])?;
+    let mut config = travel_bus::BusConfig::new(url);
+    config.partitions = env.parse("TRAVEL_BUS_PARTITIONS", config.partitions)?;
+    config.session_timeout = env.duration("TRAVEL_BUS_SESSION_TIMEOUT", config.session_timeout)?;
+    if config.partitions < 1 {
+        return Err(ConfigError {
+            variable: "TRAVEL_BUS_PARTITIONS".into(),
+            value: config.partitions.to_string(),
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(config)
+}
+
 /// Opens the rate store, creating the embedded database's folder when needed.
 pub async fn connect_store(config: &StoreConfig) -> anyhow::Result<Arc<dyn RateStore>> {
     if config.url.scheme() == "sqlite"
