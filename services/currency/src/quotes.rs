@@ -1,7 +1,7 @@
 //! Cache-first reads of the latest quotes.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use travel_cache::Cache;
@@ -35,6 +35,10 @@ pub struct QuoteReader {
     cache: Arc<dyn Cache>,
     ttl: Duration,
     missing_ttl: Duration,
+    /// The last cache text seen per currency and its decoded quote: the text changes
+    /// every few minutes, the reads come thousands of times a second, so decoding
+    /// (JSON, decimals, timestamps) once per change saves most of a hit's work.
+    decoded: Arc<Mutex<HashMap<CurrencyCode, (String, Quote)>>>,
 }
 
 impl QuoteReader {
@@ -49,7 +53,26 @@ impl QuoteReader {
             cache,
             ttl,
             missing_ttl,
+            decoded: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// The quote a cache entry holds, decoded at most once per distinct text.
+    fn decode(&self, code: CurrencyCode, json: &str) -> Option<Quote> {
+        let mut decoded = self
+            .decoded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((text, quote)) = decoded.get(&code)
+            && text == json
+        {
+            return Some(quote.clone());
+        }
+        let quote = serde_json::from_str::<Quote>(json)
+            .ok()
+            .filter(|q| q.currency == code)?;
+        decoded.insert(code, (json.to_string(), quote.clone()));
+        Some(quote)
     }
 
     /// Reads the latest quote of every code: cache first, database for the misses,
@@ -74,11 +97,11 @@ impl QuoteReader {
                 for (code, value) in codes.iter().zip(values) {
                     match value.as_deref() {
                         Some(NO_QUOTE) => {}
-                        Some(json) => match serde_json::from_str::<Quote>(json) {
-                            Ok(quote) if quote.currency == *code => {
+                        Some(json) => match self.decode(*code, json) {
+                            Some(quote) => {
                                 quotes.insert(*code, quote);
                             }
-                            _ => {
+                            None => {
                                 tracing::warn!(currency = %code, "unreadable cache entry, re-reading");
                                 misses.push(*code);
                             }

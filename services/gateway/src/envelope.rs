@@ -27,14 +27,23 @@ impl<T: Serialize> Success<T> {
     }
 }
 
+#[derive(Serialize)]
+struct SuccessBody<T> {
+    success: bool,
+    data: T,
+    timestamp: String,
+    version: &'static str,
+}
+
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
-        let body = json!({
-            "success": true,
-            "data": self.data,
-            "timestamp": now(),
-            "version": "v1",
-        });
+        // Serialised straight to bytes: no intermediate JSON tree on the hot path.
+        let body = SuccessBody {
+            success: true,
+            data: self.data,
+            timestamp: now(),
+            version: "v1",
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -1,7 +1,9 @@
 //! Currency routes: latest rates, detail, catalog, conversion, price index.
 
 use axum::extract::{Path, State};
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
 use travel_domain::ApiError;
 use travel_proto::currency::v1 as pb;
 use travel_runtime::status::from_status;
@@ -29,7 +31,7 @@ fn currency_json(c: &pb::Currency) -> Value {
 }
 
 /// GET /api/v1/currencies/latest?symbols=USD,JPY&base=KRW
-pub async fn latest(State(state): State<AppState>, params: Params) -> ApiResult<Value> {
+pub async fn latest(State(state): State<AppState>, params: Params) -> ApiResult<LatestRates> {
     let symbols = match params.get("symbols") {
         None => Vec::new(),
         Some(raw) if raw.trim().is_empty() => {
@@ -51,27 +53,38 @@ pub async fn latest(State(state): State<AppState>, params: Params) -> ApiResult<
         .await
         .map_err(upstream_error)?
         .into_inner();
-    let mut rates = Map::new();
-    let mut as_of = Map::new();
-    let mut sources = Map::new();
-    for rate in &response.rates {
+    let mut rates = BTreeMap::new();
+    let mut as_of = BTreeMap::new();
+    let mut rate_sources = BTreeMap::new();
+    for rate in response.rates {
         rates.insert(rate.currency_code.clone(), number(rate.rate.as_ref()));
         as_of.insert(rate.currency_code.clone(), rfc3339(rate.as_of.as_ref()));
-        sources.insert(
-            rate.currency_code.clone(),
-            Value::String(rate.source.clone()),
-        );
+        rate_sources.insert(rate.currency_code, rate.source);
     }
-    Ok(Success::ok(json!({
-        "base": response.base,
-        "timestamp": response.newest_quote_at.as_ref().map(|t| t.seconds),
-        "rates": rates,
-        "unavailable": response.unavailable,
-        "source": read_source_name(response.read_source),
-        "cache_hit": response.cache_hit,
-        "as_of": as_of,
-        "rate_sources": sources,
-    })))
+    Ok(Success::ok(LatestRates {
+        base: response.base,
+        timestamp: response.newest_quote_at.as_ref().map(|t| t.seconds),
+        rates,
+        unavailable: response.unavailable,
+        source: read_source_name(response.read_source),
+        cache_hit: response.cache_hit,
+        as_of,
+        rate_sources,
+    }))
+}
+
+/// The `data` of the latest-rates answer, typed so the hot path builds no tree of
+/// JSON values before serialising.
+#[derive(serde::Serialize)]
+pub struct LatestRates {
+    base: String,
+    timestamp: Option<i64>,
+    rates: BTreeMap<String, Value>,
+    unavailable: Vec<String>,
+    source: &'static str,
+    cache_hit: bool,
+    as_of: BTreeMap<String, Value>,
+    rate_sources: BTreeMap<String, String>,
 }
 
 /// GET /api/v1/currencies/{currency_code}
