@@ -5,11 +5,13 @@
 //! (property-tested over arbitrary bytes); "no data today" is an empty result, not an
 //! error; errors say whether retrying can help.
 
+pub mod breaker;
 pub mod ecb;
 pub mod ecos;
 pub mod erapi;
 pub mod koreaexim;
 mod number;
+pub mod reconcile;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
