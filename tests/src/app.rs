@@ -112,6 +112,8 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
         ("TRAVEL_CURRENCY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_HISTORY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_DEPENDENCY_CHECK_INTERVAL".into(), "200ms".into()),
+        // Tests never reach the public sources; ingestion tests point them at local servers.
+        ("TRAVEL_INGEST_EVERY".into(), "off".into()),
     ];
     for (key, value) in overrides {
         pairs.retain(|(k, _)| k != key);

@@ -23,6 +23,11 @@ pub struct AllInOneConfig {
     pub currency_addr: SocketAddr,
     pub history: travel_history::HistoryConfig,
     pub history_addr: SocketAddr,
+    pub bus: travel_bus::BusConfig,
+    pub processor: travel_processor::ProcessorConfig,
+    pub ingestor: travel_ingestor::IngestorConfig,
+    /// Interval of the ingestion loop; `None` turns it off (`TRAVEL_INGEST_EVERY=off`).
+    pub ingest_every: Option<std::time::Duration>,
     /// Load the shipped datasets on start-up (skipped when already loaded).
     pub seed: bool,
 }
@@ -36,6 +41,15 @@ impl AllInOneConfig {
             currency_addr: env.addr("TRAVEL_CURRENCY_ADDR", "127.0.0.1:0")?,
             history: travel_history::HistoryConfig::from_env(env)?,
             history_addr: env.addr("TRAVEL_HISTORY_ADDR", "127.0.0.1:0")?,
+            bus: travel_runtime::settings::bus_config(env)?,
+            processor: travel_processor::ProcessorConfig::from_env(env)?,
+            ingestor: travel_ingestor::IngestorConfig::from_env(env)?,
+            ingest_every: match env.string("TRAVEL_INGEST_EVERY", "5m").as_str() {
+                "off" | "0" | "0s" => None,
+                _ => {
+                    Some(env.duration("TRAVEL_INGEST_EVERY", std::time::Duration::from_secs(300))?)
+                }
+            },
             seed: env.bool("TRAVEL_SEED", true)?,
         })
     }
@@ -161,6 +175,43 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
             .map_err(anyhow::Error::from)
         }),
     ));
+
+    // The pipeline: the processor consumes what the ingestor loop publishes. Neither
+    // delays start-up: unreachable sources only make the loop's runs fail.
+    let bus = travel_bus::connect(&config.bus)?;
+    let processor = travel_processor::Processor::new(
+        bus.clone(),
+        store.clone(),
+        cache.clone(),
+        config.processor.clone(),
+    );
+    let processor_shutdown = shutdown.child();
+    tasks.push((
+        "processor",
+        tokio::spawn(async move {
+            processor
+                .run(processor_shutdown)
+                .await
+                .map_err(anyhow::Error::from)
+        }),
+    ));
+    if let Some(every) = config.ingest_every {
+        bus.ensure_topics(&[&config.ingestor.topic]).await?;
+        let ingestor = travel_ingestor::Ingestor::new(
+            config.ingestor.clone(),
+            bus.publisher()?,
+            cache.clone(),
+            Arc::new(travel_ingestor::SystemClock),
+        );
+        let ingest_shutdown = shutdown.child();
+        tasks.push((
+            "ingestor",
+            tokio::spawn(async move {
+                travel_ingestor::run_every(&ingestor, every, &ingest_shutdown).await;
+                Ok(())
+            }),
+        ));
+    }
 
     let mut gateway_config = config.gateway.clone();
     gateway_config.currency_url = format!("http://{currency_addr}");

@@ -11,6 +11,7 @@ fn run_to_exit(env: &[(&str, &str)]) -> (i32, String) {
     let data_dir = tempfile::tempdir().unwrap();
     let output = Command::new(BINARY)
         .env("TRAVEL_DATA_DIR", data_dir.path())
+        .env("TRAVEL_INGEST_EVERY", "off")
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -46,6 +47,7 @@ fn start(data_dir: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
     let mut child = Command::new(BINARY)
         .env("TRAVEL_DATA_DIR", data_dir)
         .env("TRAVEL_GATEWAY_ADDR", "127.0.0.1:0")
+        .env("TRAVEL_INGEST_EVERY", "off")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

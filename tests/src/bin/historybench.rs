@@ -150,6 +150,7 @@ fn common_pairs(data_dir: &std::path::Path) -> Vec<(String, String)> {
         ("TRAVEL_DATA_DIR".into(), data_dir.display().to_string()),
         ("TRAVEL_GATEWAY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_RATE_LIMIT".into(), "1000000000".into()),
+        ("TRAVEL_INGEST_EVERY".into(), "off".into()),
     ]
 }
 

@@ -231,6 +231,7 @@ async fn main() -> anyhow::Result<()> {
                 .env("TRAVEL_DATA_DIR", data_dir.path())
                 .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
                 .env("TRAVEL_RATE_LIMIT", "1000000000")
+                .env("TRAVEL_INGEST_EVERY", "off")
                 .env("TRAVEL_LOG", "warn")
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

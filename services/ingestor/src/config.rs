@@ -1,0 +1,164 @@
+//! Settings of the ingestor: which sources, in which order, where, with which keys,
+//! and how patiently.
+
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use travel_runtime::{ConfigError, Env};
+use travel_sources::breaker::BreakerPolicy;
+
+/// The sources the ingestor knows, by their configuration name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceName {
+    Koreaexim,
+    Ecos,
+    Ecb,
+    Erapi,
+}
+
+impl SourceName {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "KOREAEXIM" => Some(Self::Koreaexim),
+            "ECOS" | "BOK" => Some(Self::Ecos),
+            "ECB" => Some(Self::Ecb),
+            "ERAPI" => Some(Self::Erapi),
+            _ => None,
+        }
+    }
+
+    /// The name in `TRAVEL_SOURCE_<NAME>_*` variables.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Self::Koreaexim => "KOREAEXIM",
+            Self::Ecos => "ECOS",
+            Self::Ecb => "ECB",
+            Self::Erapi => "ERAPI",
+        }
+    }
+
+    /// The name stored with the quotes.
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            Self::Koreaexim => travel_sources::koreaexim::SOURCE,
+            Self::Ecos => travel_sources::ecos::SOURCE,
+            Self::Ecb => travel_sources::ecb::SOURCE,
+            Self::Erapi => travel_sources::erapi::SOURCE,
+        }
+    }
+
+    fn default_url(self) -> &'static str {
+        match self {
+            Self::Koreaexim => "https://oapi.koreaexim.go.kr/site/program/financial/exchangeJSON",
+            Self::Ecos => "https://ecos.bok.or.kr/api/StatisticSearch",
+            Self::Ecb => "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+            Self::Erapi => "https://open.er-api.com/v6/latest/KRW",
+        }
+    }
+
+    fn needs_key(self) -> bool {
+        matches!(self, Self::Koreaexim | Self::Ecos)
+    }
+}
+
+/// An API key that never shows in logs or error messages.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: SourceName,
+    pub url: url::Url,
+    pub key: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestorConfig {
+    /// Enabled sources in priority order (a source needing a key and having none is
+    /// left out, with a warning).
+    pub sources: Vec<SourceConfig>,
+    pub timeout: Duration,
+    /// Attempts after the first for a failure that may pass.
+    pub retries: u32,
+    pub breaker: BreakerPolicy,
+    /// A mid further than this from the stored quote needs a second source.
+    pub max_jump_percent: Decimal,
+    pub topic: String,
+    /// Days a Korean source is walked back to find the last published day.
+    pub walk_back_days: u32,
+}
+
+impl IngestorConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let order = env.string("TRAVEL_SOURCES", "KOREAEXIM,ECOS,ECB,ERAPI");
+        let mut sources = Vec::new();
+        for raw in order.split(',').filter(|s| !s.trim().is_empty()) {
+            let name = SourceName::parse(raw).ok_or_else(|| ConfigError {
+                variable: "TRAVEL_SOURCES".into(),
+                value: order.clone(),
+                reason: format!("unknown source {raw:?}; expected KOREAEXIM, ECOS, ECB, ERAPI"),
+            })?;
+            let prefix = format!("TRAVEL_SOURCE_{}", name.config_name());
+            let url = env.url(
+                &format!("{prefix}_URL"),
+                name.default_url(),
+                &["http", "https"],
+            )?;
+            let key = match env.optional_string(&format!("{prefix}_KEY")) {
+                Some(key) => key,
+                None => match env.optional_string(&format!("{prefix}_KEY_FILE")) {
+                    Some(path) => std::fs::read_to_string(&path)
+                        .map(|k| k.trim().to_string())
+                        .map_err(|e| ConfigError {
+                            variable: format!("{prefix}_KEY_FILE"),
+                            value: path,
+                            reason: e.to_string(),
+                        })?,
+                    None => String::new(),
+                },
+            };
+            if name.needs_key() && key.is_empty() {
+                tracing::warn!(
+                    source = name.config_name(),
+                    "no {prefix}_KEY: source disabled"
+                );
+                continue;
+            }
+            sources.push(SourceConfig {
+                name,
+                url,
+                key: Secret(key),
+            });
+        }
+        let threshold = env.parse("TRAVEL_BREAKER_THRESHOLD", 3u32)?;
+        Ok(Self {
+            sources,
+            timeout: env.duration("TRAVEL_SOURCE_TIMEOUT", Duration::from_secs(10))?,
+            retries: env.parse("TRAVEL_SOURCE_RETRIES", 2u32)?,
+            breaker: BreakerPolicy {
+                threshold: threshold.max(1),
+                cool_down: env
+                    .duration("TRAVEL_BREAKER_COOL_DOWN", Duration::from_secs(15 * 60))?,
+            },
+            max_jump_percent: env.parse("TRAVEL_MAX_JUMP_PERCENT", Decimal::from(5))?,
+            topic: env.string("TRAVEL_RATES_TOPIC", travel_events::RATES_TOPIC),
+            walk_back_days: env.parse("TRAVEL_SOURCE_WALK_BACK_DAYS", 7u32)?,
+        })
+    }
+}

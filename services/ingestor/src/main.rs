@@ -1,0 +1,87 @@
+//! `ingestor run-once` (the CronJob), `ingestor run --every 5m` (a loop), and
+//! `ingestor backfill` (the shipped ECB history through the bus).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use travel_runtime::config::or_exit;
+use travel_runtime::settings::{CommonSettings, bus_config, connect_cache};
+use travel_runtime::{Env, Shutdown, telemetry};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(about = "Pulls the exchange-rate sources and publishes rate events")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One run; exits non-zero when nothing could be published.
+    RunOnce,
+    /// Runs now and then every interval until stopped.
+    Run {
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
+        every: Duration,
+    },
+    /// Publishes the shipped ECB history (1999 onwards) through the rates topic.
+    Backfill,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let env = Env::from_process();
+    let common = or_exit(CommonSettings::from_env(&env));
+    let bus = or_exit(bus_config(&env));
+    let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
+        &env, "ingestor",
+    )));
+    let config = or_exit(travel_ingestor::IngestorConfig::from_env(&env));
+
+    let bus = travel_bus::connect(&bus)?;
+    bus.ensure_topics(&[&config.topic, &travel_bus::dead_letter_topic(&config.topic)])
+        .await?;
+    let publisher = bus.publisher()?;
+    match cli.command {
+        Command::Backfill => {
+            let published =
+                travel_ingestor::backfill::ecb_history(publisher.as_ref(), &config.topic).await?;
+            tracing::info!(published, "backfill done");
+            Ok(())
+        }
+        Command::RunOnce => {
+            let cache = connect_cache(&common.cache).await?;
+            let ingestor = travel_ingestor::Ingestor::new(
+                config,
+                publisher,
+                cache,
+                Arc::new(travel_ingestor::SystemClock),
+            );
+            match ingestor.run_once().await {
+                Ok(_) => Ok(()),
+                Err(error) => {
+                    tracing::error!(%error, "ingestion failed");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Run { every } => {
+            let cache = connect_cache(&common.cache).await?;
+            let ingestor = travel_ingestor::Ingestor::new(
+                config,
+                publisher,
+                cache,
+                Arc::new(travel_ingestor::SystemClock),
+            );
+            let shutdown = Shutdown::new();
+            shutdown.trigger_on_signals();
+            travel_ingestor::run_every(&ingestor, every, &shutdown).await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The ingestor against local HTTP servers serving recorded payloads (the public
+//! sources are out of reach here): fallbacks, garbage, time-outs, the circuit breaker
+//! on tokio's clock, keys kept out of errors, and the whole pipeline on the all-in-one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeZone;
+use travel_bus::{Bus, BusConfig, Publisher};
+use travel_cache::{Cache, CacheConfig};
+use travel_domain::Catalog;
+use travel_ingestor::{IngestError, Ingestor, IngestorConfig, SourceOutcome, TokioClock};
+use travel_runtime::Env;
+use wiremock::matchers::{path, path_regex, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KOREAEXIM: &str = include_str!("../../libs/sources/tests/fixtures/koreaexim_20190314.json");
+const ECOS: &str = include_str!("../../libs/sources/tests/fixtures/ecos_20190314.json");
+const ECB: &str = include_str!("../../libs/sources/tests/fixtures/ecb_daily_20261030.xml");
+const KEY: &str = "secret-key-123";
+
+async fn serve(server: &MockServer, route: &str, status: u16, body: &str) {
+    Mock::given(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_string(body))
+        .mount(server)
+        .await;
+}
+
+fn env(server: &MockServer, extra: &[(&str, &str)]) -> Env {
+    let base = server.uri();
+    let mut pairs: Vec<(String, String)> = vec![
+        ("TRAVEL_SOURCES".into(), "KOREAEXIM,ECOS,ECB".into()),
+        (
+            "TRAVEL_SOURCE_KOREAEXIM_URL".into(),
+            format!("{base}/kexim"),
+        ),
+        ("TRAVEL_SOURCE_KOREAEXIM_KEY".into(), KEY.into()),
+        ("TRAVEL_SOURCE_ECOS_URL".into(), format!("{base}/ecos")),
+        ("TRAVEL_SOURCE_ECOS_KEY".into(), KEY.into()),
+        ("TRAVEL_SOURCE_ECB_URL".into(), format!("{base}/ecb.xml")),
+        ("TRAVEL_SOURCE_TIMEOUT".into(), "300ms".into()),
+        ("TRAVEL_SOURCE_RETRIES".into(), "1".into()),
+        ("TRAVEL_SOURCE_WALK_BACK_DAYS".into(), "2".into()),
+    ];
+    for (k, v) in extra {
+        pairs.retain(|(key, _)| key != k);
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    Env::from_pairs(pairs)
+}
+
+struct Rig {
+    bus: Arc<dyn Bus>,
+    publisher: Arc<dyn Publisher>,
+    cache: Arc<dyn Cache>,
+}
+
+async fn rig() -> Rig {
+    let bus = travel_bus::connect(&BusConfig::new(url::Url::parse("memory://").unwrap())).unwrap();
+    let cache = travel_cache::connect(&CacheConfig::new(url::Url::parse("memory://").unwrap()))
+        .await
+        .unwrap();
+    Rig {
+        publisher: bus.publisher().unwrap(),
+        bus,
+        cache,
+    }
+}
+
+fn ingestor(rig: &Rig, env: &Env) -> Ingestor {
+    let clock =
+        TokioClock::starting_at(chrono::Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap());
+    Ingestor::new(
+        IngestorConfig::from_env(env).unwrap(),
+        rig.publisher.clone(),
+        rig.cache.clone(),
+        Arc::new(clock),
+    )
+}
+
+async fn published(rig: &Rig) -> Vec<travel_domain::Observation> {
+    let mut consumer = rig
+        .bus
+        .consumer("inspect", &[travel_events::RATES_TOPIC])
+        .await
+        .unwrap();
+    let records = consumer
+        .poll(1000, Duration::from_millis(200))
+        .await
+        .unwrap();
+    let catalog = Catalog::new();
+    records
+        .iter()
+        .map(|r| travel_events::decode(&r.key, &r.payload, &catalog).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn all_sources_up_the_newest_day_wins_with_real_tts_ttb() {
+    let server = MockServer::start().await;
+    Mock::given(path("/kexim"))
+        .and(query_param("authkey", KEY))
+        .and(query_param("searchdate", "20261127"))
+        .and(query_param("data", "AP01"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(KOREAEXIM))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex(format!(
+        "^/ecos/{KEY}/json/kr/1/1000/731Y001/D/20261125/20261127$"
+    )))
+    .respond_with(ResponseTemplate::new(200).set_body_string(ECOS))
+    .mount(&server)
+    .await;
+    serve(&server, "/ecb.xml", 200, ECB).await;
+    let rig = rig().await;
+    let report = ingestor(&rig, &env(&server, &[])).run_once().await.unwrap();
+    assert!(
+        report
+            .sources
+            .iter()
+            .all(|(_, o)| matches!(o, SourceOutcome::Fetched { .. })),
+        "{report:?}"
+    );
+    let events = published(&rig).await;
+    assert_eq!(events.len(), report.published);
+    // USD: Korea Eximbank's day (searched 2026-11-27) is the newest; its TTS/TTB travel.
+    let usd = events
+        .iter()
+        .find(|e| e.currency.as_str() == "USD")
+        .unwrap();
+    assert_eq!(usd.source, "KOREAEXIM");
+    assert_eq!(usd.rate_date.to_string(), "2026-11-27");
+    assert_eq!(usd.tts.unwrap().to_string(), "1145.84");
+    // JPY(100) normalised to one yen.
+    let jpy = events
+        .iter()
+        .find(|e| e.currency.as_str() == "JPY")
+        .unwrap();
+    assert_eq!(jpy.mid.to_string(), "10.1945");
+    // THB only via the ECB (2026-10-30) and Korea Eximbank: the newer wins.
+    assert!(events.iter().all(|e| e.redistributable));
+}
+
+#[tokio::test]
+async fn a_failing_source_falls_through_to_the_next_and_keys_stay_secret() {
+    let server = MockServer::start().await;
+    serve(&server, "/kexim", 500, "<html>oops</html>").await;
+    Mock::given(path_regex("^/ecos/.*"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{garbage"))
+        .mount(&server)
+        .await;
+    serve(&server, "/ecb.xml", 200, ECB).await;
+    let rig = rig().await;
+    let report = ingestor(&rig, &env(&server, &[])).run_once().await.unwrap();
+    let reasons: Vec<String> = report
+        .sources
+        .iter()
+        .filter_map(|(name, o)| match o {
+            SourceOutcome::Failed { reason } => Some(format!("{name}: {reason}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("HTTP 500"), "{reasons:?}");
+    assert!(reasons[1].contains("malformed"), "{reasons:?}");
+    assert!(
+        reasons.iter().all(|r| !r.contains(KEY)),
+        "keys never appear in errors"
+    );
+    let events = published(&rig).await;
+    assert!(events.iter().all(|e| e.source == "ECB"));
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.currency.as_str() == "USD")
+            .unwrap()
+            .mid
+            .to_string(),
+        "1335.2667382743"
+    );
+}
+
+#[tokio::test]
+async fn all_failing_is_an_error_with_every_reason_and_slow_sources_time_out() {
+    let server = MockServer::start().await;
+    Mock::given(path("/kexim"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(KOREAEXIM)
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/ecos/.*"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(r#"{"RESULT":{"CODE":"INFO-100","MESSAGE":"invalid key"}}"#),
+        )
+        .mount(&server)
+        .await;
+    serve(&server, "/ecb.xml", 503, "").await;
+    let rig = rig().await;
+    let started = std::time::Instant::now();
+    let error = ingestor(&rig, &env(&server, &[]))
+        .run_once()
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "time-outs bound the run"
+    );
+    let IngestError::NothingPublished(sources) = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(sources.len(), 3);
+    let text = error.to_string();
+    assert!(
+        text.contains("KOREAEXIM: request failed")
+            && text.contains("authentication refused")
+            && text.contains("HTTP 503"),
+        "{text}"
+    );
+    assert!(published(&rig).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_breaker_opens_after_three_failures_and_closes_after_the_cool_down() {
+    let server = MockServer::start().await;
+    serve(&server, "/ecb.xml", 500, "").await;
+    let rig = rig().await;
+    let env = env(
+        &server,
+        &[
+            ("TRAVEL_SOURCES", "ECB"),
+            ("TRAVEL_SOURCE_RETRIES", "0"),
+            ("TRAVEL_BREAKER_COOL_DOWN", "10m"),
+        ],
+    );
+    let ingestor = ingestor(&rig, &env);
+    for _ in 0..3 {
+        assert!(ingestor.run_once().await.is_err());
+    }
+    let calls = server.received_requests().await.unwrap().len();
+    assert_eq!(calls, 3);
+    // Open: skipped without a request.
+    let IngestError::NothingPublished(sources) = ingestor.run_once().await.unwrap_err() else {
+        panic!()
+    };
+    assert!(
+        matches!(&sources[0].1, SourceOutcome::Skipped { reason } if reason.contains("circuit open"))
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), calls);
+
+    // Ten minutes later on tokio's clock the source is tried again.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(9 * 60)).await;
+    assert!(ingestor.run_once().await.is_err());
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        calls,
+        "still open after nine minutes"
+    );
+    tokio::time::advance(Duration::from_secs(61)).await;
+    tokio::time::resume();
+    server.reset().await;
+    serve(&server, "/ecb.xml", 200, ECB).await;
+    let report = ingestor.run_once().await.unwrap();
+    assert!(report.published > 0);
+}
+
+#[tokio::test]
+async fn the_pipeline_on_the_all_in_one_serves_ingested_quotes_with_tts_ttb() {
+    let server = MockServer::start().await;
+    serve(&server, "/kexim", 200, KOREAEXIM).await;
+    let base = server.uri();
+    let kexim = format!("{base}/kexim");
+    let app = travel_tests::app::spawn_app(&[
+        ("TRAVEL_INGEST_EVERY", "1h"),
+        ("TRAVEL_SOURCES", "KOREAEXIM"),
+        ("TRAVEL_SOURCE_KOREAEXIM_URL", &kexim),
+        ("TRAVEL_SOURCE_KOREAEXIM_KEY", KEY),
+    ])
+    .await;
+    // The first run happens right after start-up; the processor stores it.
+    let mut detail = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, body) = app.get_json("/api/v1/currencies/USD").await;
+        detail = body;
+        if detail["data"]["source"] == "KOREAEXIM" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(detail["data"]["source"], "KOREAEXIM", "{detail}");
+    assert_eq!(detail["data"]["current_rate"], 1134.5);
+    assert_eq!(detail["data"]["tts"], 1145.84);
+    assert_eq!(detail["data"]["ttb"], 1123.15);
+    let (_, latest) = app
+        .get_json("/api/v1/currencies/latest?symbols=JPY,CNH")
+        .await;
+    assert_eq!(latest["data"]["rates"]["JPY"], 10.1945);
+    assert_eq!(latest["data"]["rate_sources"]["CNH"], "KOREAEXIM");
+    // And the history has the intraday observation.
+    let (_, history) = app
+        .get_json("/api/v1/history?period=1w&target=USD&interval=hourly")
+        .await;
+    let last = history["data"]["results"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["rate"], 1134.5);
+    app.stop().await;
+}
