@@ -166,6 +166,23 @@ async fn daily_aggregates_follow_observation_time(store: &dyn RateStore) {
     assert_eq!(day.sum, dec!(4500.85));
     assert_eq!(day.average, dec!(1500.2833333333));
     assert_eq!(day.first_at, at(26, 1, 0));
+    // Coefficient of variation of 1490.1, 1510.75 and 1500, in percent.
+    let mean = (1490.1 + 1510.75 + 1500.0) / 3.0;
+    let variance = [1490.1f64, 1510.75, 1500.0]
+        .iter()
+        .map(|x| (x - mean).powi(2))
+        .sum::<f64>()
+        / 3.0;
+    let expected = variance.sqrt() / 1500.2833333333 * 100.0;
+    assert!(
+        (day.volatility.unwrap() - expected).abs() < 1e-9,
+        "{:?}",
+        day.volatility
+    );
+    assert_eq!(
+        days[0].volatility, None,
+        "one observation has no volatility"
+    );
     assert_eq!(day.last_at, at(26, 3, 0));
 }
 

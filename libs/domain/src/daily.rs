@@ -27,7 +27,7 @@ pub struct Observation {
 }
 
 /// The aggregate of one currency on one business day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DailyRate {
     pub currency: CurrencyCode,
     pub rate_date: NaiveDate,
@@ -40,6 +40,30 @@ pub struct DailyRate {
     pub count: u32,
     pub first_at: DateTime<Utc>,
     pub last_at: DateTime<Utc>,
+    /// Intraday volatility: the population standard deviation of the day's mids as a
+    /// percentage of their average (coefficient of variation); `None` below two
+    /// observations.
+    pub volatility: Option<f64>,
+}
+
+/// Coefficient of variation of the mids, in percent.
+fn intraday_volatility(observations: &[&Observation], average: Decimal) -> Option<f64> {
+    use rust_decimal::prelude::ToPrimitive;
+    if observations.len() < 2 {
+        return None;
+    }
+    let mean = average.to_f64()?;
+    if mean == 0.0 {
+        return None;
+    }
+    let n = observations.len() as f64;
+    let variance = observations
+        .iter()
+        .filter_map(|o| o.mid.to_f64())
+        .map(|x| (x - mean) * (x - mean))
+        .sum::<f64>()
+        / n;
+    Some(variance.sqrt() / mean * 100.0)
 }
 
 /// Aggregates the observations of one currency and day. Open and close are the
@@ -61,6 +85,7 @@ pub fn aggregate_day(observations: &[&Observation]) -> Option<DailyRate> {
         sum += observation.mid;
     }
     let count = u32::try_from(observations.len()).ok()?;
+    let average = round(sum / Decimal::from(count), QUOTE_SCALE);
     Some(DailyRate {
         currency: first.currency,
         rate_date: first.rate_date,
@@ -68,11 +93,12 @@ pub fn aggregate_day(observations: &[&Observation]) -> Option<DailyRate> {
         close: closing.mid,
         high,
         low,
-        average: round(sum / Decimal::from(count), QUOTE_SCALE),
+        average,
         sum,
         count,
         first_at: opening.recorded_at,
         last_at: closing.recorded_at,
+        volatility: intraday_volatility(observations, average),
     })
 }
 
@@ -108,7 +134,16 @@ mod tests {
         assert_eq!(day.low, dec!(1399.0));
         assert_eq!(day.count, 3);
         assert_eq!(day.average, dec!(1400.5833333333));
+        // Population std of (1400.5, 1399, 1402.25) over their mean, in percent.
+        let mean = (1400.5 + 1399.0 + 1402.25) / 3.0;
+        let sd = (((1400.5f64 - mean).powi(2)
+            + (1399.0f64 - mean).powi(2)
+            + (1402.25f64 - mean).powi(2))
+            / 3.0)
+            .sqrt();
+        assert!((day.volatility.unwrap() - sd / 1400.5833333333 * 100.0).abs() < 1e-9);
         assert_eq!(aggregate_day(&[&c, &b, &a]).unwrap(), day);
+        assert_eq!(aggregate_day(&[&a]).unwrap().volatility, None);
     }
 
     #[test]

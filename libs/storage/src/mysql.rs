@@ -166,7 +166,7 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, MySql>, rows: &[DailyRate])
     for chunk in rows.chunks(CHUNK) {
         let mut query = QueryBuilder::<MySql>::new(
             "INSERT INTO daily_exchange_rates (currency_code, rate_date, open_rate, close_rate, \
-             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at) ",
+             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at, volatility) ",
         );
         query.push_values(chunk, |mut row, daily| {
             row.push_bind(daily.currency.as_str().to_string())
@@ -179,13 +179,14 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, MySql>, rows: &[DailyRate])
                 .push_bind(daily.sum)
                 .push_bind(daily.count)
                 .push_bind(daily.first_at)
-                .push_bind(daily.last_at);
+                .push_bind(daily.last_at)
+                .push_bind(daily.volatility);
         });
         query.push(
             " ON DUPLICATE KEY UPDATE open_rate = VALUES(open_rate), close_rate = VALUES(close_rate), \
              high_rate = VALUES(high_rate), low_rate = VALUES(low_rate), avg_rate = VALUES(avg_rate), \
              sum_rate = VALUES(sum_rate), observation_count = VALUES(observation_count), \
-             first_at = VALUES(first_at), last_at = VALUES(last_at)",
+             first_at = VALUES(first_at), last_at = VALUES(last_at), volatility = VALUES(volatility)",
         );
         query.build().execute(&mut **tx).await?;
     }
@@ -321,7 +322,7 @@ impl RateStore for MySqlRateStore {
     ) -> Result<Vec<DailyRate>> {
         let rows = sqlx::query(
             "SELECT currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, avg_rate, \
-             sum_rate, observation_count, first_at, last_at FROM daily_exchange_rates \
+             sum_rate, observation_count, first_at, last_at, volatility FROM daily_exchange_rates \
              WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date",
         )
         .bind(currency.as_str())
@@ -343,6 +344,7 @@ impl RateStore for MySqlRateStore {
                     count: row.try_get("observation_count")?,
                     first_at: row.try_get("first_at")?,
                     last_at: row.try_get("last_at")?,
+                    volatility: row.try_get("volatility")?,
                 })
             })
             .collect()

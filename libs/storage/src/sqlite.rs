@@ -99,7 +99,7 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]
     for chunk in rows.chunks(CHUNK) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO daily_exchange_rates (currency_code, rate_date, open_rate, close_rate, \
-             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at) ",
+             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at, volatility) ",
         );
         query.push_values(chunk, |mut row, daily| {
             row.push_bind(daily.currency.as_str().to_string())
@@ -112,7 +112,8 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]
                 .push_bind(text(daily.sum))
                 .push_bind(daily.count)
                 .push_bind(micros(daily.first_at))
-                .push_bind(micros(daily.last_at));
+                .push_bind(micros(daily.last_at))
+                .push_bind(daily.volatility);
         });
         query.push(
             " ON CONFLICT (currency_code, rate_date) DO UPDATE SET \
@@ -120,7 +121,8 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]
              high_rate = excluded.high_rate, low_rate = excluded.low_rate, \
              avg_rate = excluded.avg_rate, sum_rate = excluded.sum_rate, \
              observation_count = excluded.observation_count, \
-             first_at = excluded.first_at, last_at = excluded.last_at",
+             first_at = excluded.first_at, last_at = excluded.last_at, \
+             volatility = excluded.volatility",
         );
         query.build().execute(&mut **tx).await?;
     }
@@ -311,7 +313,7 @@ impl RateStore for SqliteRateStore {
     ) -> Result<Vec<DailyRate>> {
         let rows = sqlx::query(
             "SELECT currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, avg_rate, \
-             sum_rate, observation_count, first_at, last_at FROM daily_exchange_rates \
+             sum_rate, observation_count, first_at, last_at, volatility FROM daily_exchange_rates \
              WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date",
         )
         .bind(currency.as_str())
@@ -333,6 +335,7 @@ impl RateStore for SqliteRateStore {
                     count: row.try_get("observation_count")?,
                     first_at: timestamp(row, "first_at")?,
                     last_at: timestamp(row, "last_at")?,
+                    volatility: row.try_get("volatility")?,
                 })
             })
             .collect()
