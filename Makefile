@@ -32,9 +32,10 @@ infra-up:
 	bash deploy/scripts/ensure-infra.sh
 
 bench: infra-up
-	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench
+	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench --bin processorbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
 
 lint:
 	$(CARGO) fmt --all -- --check
