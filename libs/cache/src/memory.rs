@@ -125,7 +125,12 @@ impl Cache for MemoryCache {
         if windows.len() >= WINDOW_SWEEP_AT {
             windows.retain(|_, (_, ends)| *ends > now);
         }
-        let slot = windows.entry(self.key(key)).or_insert((0, now + window));
+        // Look up before allocating the prefixed key: nearly every hit finds its window.
+        let full_key = self.key(key);
+        let slot = match windows.get_mut(&full_key) {
+            Some(slot) => slot,
+            None => windows.entry(full_key).or_insert((0, now + window)),
+        };
         if slot.1 <= now {
             *slot = (0, now + window);
         }

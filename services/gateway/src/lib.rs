@@ -20,7 +20,6 @@ use tower::Layer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use travel_cache::Cache;
@@ -153,12 +152,9 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
     ));
 
     let http_stack = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(middleware::sanitize_request_id))
-        .layer(SetRequestIdLayer::x_request_id(middleware::MakeId))
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
         .layer(middleware::cors(&config.cors_origins))
-        .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             config.request_timeout,

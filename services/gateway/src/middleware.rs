@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use travel_cache::Cache;
 use travel_domain::{ApiError, ErrorCode};
@@ -21,42 +20,9 @@ use crate::envelope::{Failure, error_body};
 
 pub const CORRELATION_ID_HEADER: &str = "x-correlation-id";
 
-/// Takes the client's X-Request-ID or X-Correlation-ID when it is a sane token,
-/// otherwise makes a UUID.
-#[derive(Clone, Default)]
-pub struct MakeId;
-
 fn usable_id(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic())
-}
-
-impl MakeRequestId for MakeId {
-    fn make_request_id<B>(&mut self, request: &axum::http::Request<B>) -> Option<RequestId> {
-        let from_client = request
-            .headers()
-            .get(CORRELATION_ID_HEADER)
-            .filter(|v| usable_id(v))
-            .cloned();
-        let value = from_client.unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .expect("uuid is a valid header")
-        });
-        Some(RequestId::new(value))
-    }
-}
-
-/// Replaces an X-Request-ID the client sent that is not a sane token, so that logs
-/// and headers never carry arbitrary bytes.
-pub async fn sanitize_request_id(mut request: Request, next: Next) -> Response {
-    if request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .is_some_and(|v| !usable_id(v))
-    {
-        request.headers_mut().remove(REQUEST_ID_HEADER);
-    }
-    next.run(request).await
 }
 
 fn request_id(headers: &HeaderMap) -> String {
@@ -84,28 +50,50 @@ pub fn request_span(request: &axum::http::Request<Body>) -> tracing::Span {
     span
 }
 
-/// Runs the handler with the request id in task-local scope (the gRPC clients forward
-/// it), logs the outcome, echoes X-Correlation-ID, and gives framework-made errors
-/// (404, 405, 413, 415, time-outs, …) the api-v1 envelope.
-pub async fn request_context(request: Request, next: Next) -> Response {
-    let id = request_id(request.headers());
-    let correlation = request.headers().get(CORRELATION_ID_HEADER).cloned();
+/// The request id: the client's X-Request-ID, else its X-Correlation-ID (when either
+/// is a sane token), else a new UUID. Set on the request (for the span and the
+/// services), in task-local scope (the gRPC clients forward it), and on the response.
+/// Also echoes X-Correlation-ID, logs the outcome, and gives framework-made errors
+/// (404, 405, 413, time-outs, …) the api-v1 envelope. One middleware for all of it:
+/// each layer on this path costs throughput.
+pub async fn request_context(mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let correlation = headers
+        .get(CORRELATION_ID_HEADER)
+        .filter(|v| usable_id(v))
+        .cloned();
+    let id_value = headers
+        .get(REQUEST_ID_HEADER)
+        .filter(|v| usable_id(v))
+        .cloned()
+        .or_else(|| correlation.clone())
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .expect("a UUID is a valid header")
+        });
+    request
+        .headers_mut()
+        .insert(REQUEST_ID_HEADER, id_value.clone());
+    let id = id_value.to_str().unwrap_or("-").to_string();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let uri = request.uri().clone();
     let started = std::time::Instant::now();
-    let mut response = REQUEST_ID.scope(id, next.run(request)).await;
-    if let Some(correlation) = correlation.filter(usable_id) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(CORRELATION_ID_HEADER), correlation);
+    let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    if response.status().is_client_error() || response.status().is_server_error() {
+        response = envelope_for_bare_errors(response, &method, uri.path()).await;
     }
-    let response = envelope_for_bare_errors(response, &method, &path).await;
+    let headers = response.headers_mut();
+    headers.insert(REQUEST_ID_HEADER, id_value);
+    if let Some(correlation) = correlation {
+        headers.insert(HeaderName::from_static(CORRELATION_ID_HEADER), correlation);
+    }
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::warn!(status, elapsed_ms, "request failed");
-    } else {
-        tracing::info!(status, elapsed_ms, "request");
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::warn!(request_id = %id, %method, path = uri.path(), status, elapsed_ms, "request failed");
+    } else if tracing::enabled!(tracing::Level::INFO) {
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(request_id = %id, %method, path = uri.path(), status, elapsed_ms, "request");
     }
     response
 }
@@ -257,7 +245,7 @@ fn client_ip(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
 }
 
 fn header_number(value: u64) -> HeaderValue {
-    HeaderValue::from_str(&value.to_string()).expect("digits are a valid header")
+    HeaderValue::from(value)
 }
 
 pub async fn rate_limit(State(limit): State<RateLimit>, request: Request, next: Next) -> Response {
