@@ -78,7 +78,7 @@ fn ingestor(rig: &Rig, env: &Env) -> Ingestor {
     )
 }
 
-async fn published(rig: &Rig) -> Vec<travel_domain::Observation> {
+async fn published_events(rig: &Rig) -> Vec<travel_domain::Observation> {
     let mut consumer = rig
         .bus
         .consumer("inspect", &[travel_events::RATES_TOPIC])
@@ -121,7 +121,7 @@ async fn all_sources_up_the_newest_day_wins_with_real_tts_ttb() {
             .all(|(_, o)| matches!(o, SourceOutcome::Fetched { .. })),
         "{report:?}"
     );
-    let events = published(&rig).await;
+    let events = published_events(&rig).await;
     assert_eq!(events.len(), report.published);
     // USD: Korea Eximbank's day (searched 2026-11-27) is the newest; its TTS/TTB travel.
     let usd = events
@@ -167,7 +167,7 @@ async fn a_failing_source_falls_through_to_the_next_and_keys_stay_secret() {
         reasons.iter().all(|r| !r.contains(KEY)),
         "keys never appear in errors"
     );
-    let events = published(&rig).await;
+    let events = published_events(&rig).await;
     assert!(events.iter().all(|e| e.source == "ECB"));
     assert_eq!(
         events
@@ -220,7 +220,7 @@ async fn all_failing_is_an_error_with_every_reason_and_slow_sources_time_out() {
             && text.contains("HTTP 503"),
         "{text}"
     );
-    assert!(published(&rig).await.is_empty());
+    assert!(published_events(&rig).await.is_empty());
 }
 
 #[tokio::test]
@@ -315,4 +315,52 @@ async fn the_pipeline_on_the_all_in_one_serves_ingested_quotes_with_tts_ttb() {
         .clone();
     assert_eq!(last["rate"], 1134.5);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn ecos_range_backfill_reads_every_page_and_publishes_stable_keys() {
+    let server = MockServer::start().await;
+    // Page one says there are 1,003 rows; page two holds the rest.
+    let first_page = ECOS.replacen("\"list_total_count\": 3", "\"list_total_count\": 1003", 1);
+    Mock::given(path(format!(
+        "/ecos/{KEY}/json/kr/1/1000/731Y001/D/20190311/20190315"
+    )))
+    .respond_with(ResponseTemplate::new(200).set_body_string(first_page))
+    .mount(&server)
+    .await;
+    let second_page = r#"{"StatisticSearch":{"list_total_count":1003,"row":[
+        {"ITEM_CODE1":"0000035","TIME":"20190315","DATA_VALUE":"4.89"}]}}"#;
+    Mock::given(path(format!(
+        "/ecos/{KEY}/json/kr/1001/2000/731Y001/D/20190311/20190315"
+    )))
+    .respond_with(ResponseTemplate::new(200).set_body_string(second_page))
+    .mount(&server)
+    .await;
+    let rig = rig().await;
+    let config = IngestorConfig::from_env(&env(&server, &[("TRAVEL_SOURCES", "ECOS")])).unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2019, 3, 11).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2019, 3, 15).unwrap();
+    let published =
+        travel_ingestor::backfill::ecos_range(&config, rig.publisher.as_ref(), from, to)
+            .await
+            .unwrap();
+    assert_eq!(published, 4);
+    let events = published_events(&rig).await;
+    let vnd = events
+        .iter()
+        .find(|e| e.currency.as_str() == "VND")
+        .unwrap();
+    assert_eq!(vnd.mid.to_string(), "0.0489", "per 100 dong in the payload");
+    assert_eq!(vnd.source, "BOK");
+    assert_eq!(
+        vnd.recorded_at.to_rfc3339(),
+        "2019-03-15T09:00:00+00:00",
+        "18:00 KST of the rate's day"
+    );
+    // A reversed range is refused before any request.
+    assert!(
+        travel_ingestor::backfill::ecos_range(&config, rig.publisher.as_ref(), to, from)
+            .await
+            .is_err()
+    );
 }

@@ -93,27 +93,7 @@ impl Fetcher {
             }
             SourceName::Ecos => {
                 let start = today - Days::new(u64::from(self.walk_back_days));
-                let mut quotes = Vec::new();
-                let (mut from, page) = (1u64, 1000u64);
-                loop {
-                    let url = format!(
-                        "{}/{}/json/kr/{}/{}/{}/D/{}/{}",
-                        source.url.as_str().trim_end_matches('/'),
-                        source.key.expose(),
-                        from,
-                        from + page - 1,
-                        ecos::STAT_CODE,
-                        start.format("%Y%m%d"),
-                        today.format("%Y%m%d"),
-                    );
-                    let result = ecos::parse(&self.get(&url).await?)?;
-                    let read = result.parsed.quotes.len() + result.parsed.skipped.len();
-                    quotes.extend(result.parsed.quotes);
-                    from += page;
-                    if read == 0 || from > result.total {
-                        break;
-                    }
-                }
+                let quotes = self.ecos_range(source, start, today).await?;
                 newest_per_currency(quotes).ok_or(FetchError::NoData(self.walk_back_days))
             }
             SourceName::Ecb => {
@@ -127,6 +107,38 @@ impl Fetcher {
             SourceName::Erapi => Ok(erapi::parse(&self.get(source.url.as_str()).await?)?
                 .parsed
                 .quotes),
+        }
+    }
+}
+
+impl Fetcher {
+    /// Every ECOS 731Y001 quote between two days (inclusive), reading all pages.
+    pub async fn ecos_range(
+        &self,
+        source: &SourceConfig,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<SourceQuote>, FetchError> {
+        let mut quotes = Vec::new();
+        let (mut from, page) = (1u64, 1000u64);
+        loop {
+            let url = format!(
+                "{}/{}/json/kr/{}/{}/{}/D/{}/{}",
+                source.url.as_str().trim_end_matches('/'),
+                source.key.expose(),
+                from,
+                from + page - 1,
+                ecos::STAT_CODE,
+                start.format("%Y%m%d"),
+                end.format("%Y%m%d"),
+            );
+            let result = ecos::parse(&self.get(&url).await?)?;
+            let read = result.parsed.quotes.len() + result.parsed.skipped.len();
+            quotes.extend(result.parsed.quotes);
+            from += page;
+            if read == 0 || from > result.total {
+                return Ok(quotes);
+            }
         }
     }
 }

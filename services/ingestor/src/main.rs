@@ -28,8 +28,16 @@ enum Command {
         #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
         every: Duration,
     },
-    /// Publishes the shipped ECB history (1999 onwards) through the rates topic.
-    Backfill,
+    /// Publishes history through the rates topic: the shipped ECB history (1999
+    /// onwards) by default, or a BOK ECOS range with --ecos-from/--ecos-to.
+    Backfill {
+        /// First day of an ECOS range (YYYY-MM-DD).
+        #[arg(long, requires = "ecos_to")]
+        ecos_from: Option<chrono::NaiveDate>,
+        /// Last day of an ECOS range (YYYY-MM-DD).
+        #[arg(long, requires = "ecos_from")]
+        ecos_to: Option<chrono::NaiveDate>,
+    },
 }
 
 #[tokio::main]
@@ -48,9 +56,17 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let publisher = bus.publisher()?;
     match cli.command {
-        Command::Backfill => {
-            let published =
-                travel_ingestor::backfill::ecb_history(publisher.as_ref(), &config.topic).await?;
+        Command::Backfill { ecos_from, ecos_to } => {
+            let published = match (ecos_from, ecos_to) {
+                (Some(from), Some(to)) => {
+                    travel_ingestor::backfill::ecos_range(&config, publisher.as_ref(), from, to)
+                        .await?
+                }
+                _ => {
+                    travel_ingestor::backfill::ecb_history(publisher.as_ref(), &config.topic)
+                        .await?
+                }
+            };
             tracing::info!(published, "backfill done");
             Ok(())
         }
