@@ -77,13 +77,12 @@ async fn mark_loaded(
         .await
 }
 
-/// Loads the catalog, the ECB history and the Big Mac index unless already loaded.
+/// Loads the ECB history and the Big Mac index unless already loaded.
 pub async fn seed_shipped_data(
     store: &dyn RateStore,
     catalog: &Catalog,
     progress: &(dyn Fn(SeedProgress) + Send + Sync),
 ) -> Result<Vec<SeedReport>, SeedError> {
-    store.sync_catalog(catalog.currencies()).await?;
     let ecb = seed_ecb(store, progress).await?;
     let bigmac = seed_bigmac(store, catalog, progress).await?;
     Ok(vec![ecb, bigmac])

@@ -38,6 +38,18 @@ pub fn rate_cache_key(currency: CurrencyCode) -> String {
     format!("rate:{currency}")
 }
 
+/// Default lifetime of a `rate:{code}` entry: the processor refreshes it on every new
+/// quote, so it only bounds staleness when the pipeline stops.
+pub const RATE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The `rate:{code}` cache entry of a quote (key, JSON value).
+pub fn rate_cache_entry(quote: &Quote) -> Option<(String, String)> {
+    Some((
+        rate_cache_key(quote.currency),
+        serde_json::to_string(quote).ok()?,
+    ))
+}
+
 /// The identity quote of KRW itself: exact by definition, never stored.
 pub fn krw_identity(at: DateTime<Utc>) -> Quote {
     Quote {

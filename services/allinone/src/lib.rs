@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::task::JoinHandle;
 use travel_dataset::{SeedProgress, SeedReport};
-use travel_domain::Catalog;
 use travel_gateway::{Gateway, GatewayConfig};
-use travel_runtime::settings::{CommonSettings, bind, connect_cache, connect_store};
-use travel_runtime::{Backends, ConfigError, Env, Shutdown};
+use travel_runtime::settings::{CommonSettings, bind, open_backends};
+use travel_runtime::{ConfigError, Env, Shutdown};
 
 /// Settings of the all-in-one: the shared ones plus each component's own.
 #[derive(Debug, Clone)]
@@ -105,30 +104,17 @@ fn log_progress(progress: SeedProgress) {
 /// are bound; the components run until the returned app's shutdown fires.
 pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result<RunningApp> {
     let started = Instant::now();
-    let store = connect_store(&config.common.database).await?;
-    if config.common.auto_migrate {
-        store
-            .migrate()
-            .await
-            .context("running database migrations")?;
-    }
-    let catalog = Arc::new(Catalog::new());
+    let backends = open_backends(&config.common).await?;
     let seed_reports = if config.seed {
-        travel_dataset::seed_shipped_data(store.as_ref(), &catalog, &log_progress)
+        travel_dataset::seed_shipped_data(backends.store.as_ref(), &backends.catalog, &log_progress)
             .await
             .context("seeding the shipped datasets")?
     } else {
-        store.sync_catalog(catalog.currencies()).await?;
         Vec::new()
     };
-    let cache = connect_cache(&config.common.cache).await?;
+    let (store, cache) = (backends.store.clone(), backends.cache.clone());
 
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
-    let backends = Backends {
-        store: store.clone(),
-        cache: cache.clone(),
-        catalog: catalog.clone(),
-    };
     let environment = config.common.environment.clone();
 
     let currency_listener = bind("TRAVEL_CURRENCY_ADDR", config.currency_addr).await?;

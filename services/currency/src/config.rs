@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use travel_runtime::{ConfigError, Env};
 
-use crate::DEFAULT_RATE_TTL;
+use travel_domain::quote::RATE_CACHE_TTL;
 
 #[derive(Debug, Clone)]
 pub struct CurrencyConfig {
@@ -21,7 +21,7 @@ pub struct CurrencyConfig {
 impl Default for CurrencyConfig {
     fn default() -> Self {
         Self {
-            rate_ttl: DEFAULT_RATE_TTL,
+            rate_ttl: RATE_CACHE_TTL,
             missing_ttl: Duration::from_secs(60),
             dependency_check_interval: Duration::from_secs(5),
             drain: Duration::ZERO,

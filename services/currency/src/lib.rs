@@ -8,8 +8,6 @@ mod api;
 mod config;
 mod quotes;
 
-use std::time::Duration;
-
 use tokio::net::TcpListener;
 use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
 use travel_runtime::grpc::{GrpcServer, Identity};
@@ -50,6 +48,3 @@ pub async fn serve(
     .await;
     server.serve(listener, shutdown, config.drain).await
 }
-
-/// Time-to-live defaults, shared with the all-in-one's configuration.
-pub const DEFAULT_RATE_TTL: Duration = Duration::from_secs(300);

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use travel_cache::Cache;
-use travel_domain::quote::rate_cache_key;
+use travel_domain::quote::{rate_cache_entry, rate_cache_key};
 use travel_domain::{ApiError, CurrencyCode, Quote};
 use travel_storage::RateStore;
 
@@ -126,9 +126,7 @@ impl QuoteReader {
         let mut found = Vec::with_capacity(stored.len());
         let mut fill = Vec::with_capacity(stored.len());
         for quote in stored {
-            if let Ok(json) = serde_json::to_string(&quote) {
-                fill.push((rate_cache_key(quote.currency), json));
-            }
+            fill.extend(rate_cache_entry(&quote));
             found.push(quote.currency);
             quotes.insert(quote.currency, quote);
         }

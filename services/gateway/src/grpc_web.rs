@@ -7,7 +7,6 @@ use tonic::{Request, Response, Status};
 use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_server::CurrencyService;
 
-use futures::StreamExt;
 use travel_proto::history::v1 as hpb;
 use travel_proto::history::v1::history_service_server::HistoryService;
 
@@ -181,7 +180,6 @@ impl HistoryService for HistoryProxy {
             |m| async move { client.stream_history(m).await },
         )
         .await?;
-        let stream = response.into_inner().map(|item| item);
-        Ok(Response::new(Box::pin(stream) as PointStream))
+        Ok(Response::new(Box::pin(response.into_inner()) as PointStream))
     }
 }

@@ -169,10 +169,7 @@ impl HistoryApi {
             let mut response = pb::GetHistoryResponse {
                 base: base.to_string(),
                 target: target.to_string(),
-                period: match &spec {
-                    WindowSpec::Period { label, .. } => label.to_string(),
-                    WindowSpec::Dates { .. } => "custom".to_string(),
-                },
+                period: spec_label(&spec),
                 interval: interval.as_str().to_string(),
                 ..Default::default()
             };

@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(published, "backfill done");
             Ok(())
         }
-        Command::RunOnce => {
+        Command::RunOnce | Command::Run { .. } => {
             let cache = connect_cache(&common.cache).await?;
             let ingestor = travel_ingestor::Ingestor::new(
                 config,
@@ -78,25 +78,16 @@ async fn main() -> anyhow::Result<()> {
                 cache,
                 Arc::new(travel_ingestor::SystemClock),
             );
-            match ingestor.run_once().await {
-                Ok(_) => Ok(()),
-                Err(error) => {
-                    tracing::error!(%error, "ingestion failed");
-                    std::process::exit(1);
-                }
+            if let Command::Run { every } = cli.command {
+                let shutdown = Shutdown::new();
+                shutdown.trigger_on_signals();
+                travel_ingestor::run_every(&ingestor, every, &shutdown).await;
+                return Ok(());
             }
-        }
-        Command::Run { every } => {
-            let cache = connect_cache(&common.cache).await?;
-            let ingestor = travel_ingestor::Ingestor::new(
-                config,
-                publisher,
-                cache,
-                Arc::new(travel_ingestor::SystemClock),
-            );
-            let shutdown = Shutdown::new();
-            shutdown.trigger_on_signals();
-            travel_ingestor::run_every(&ingestor, every, &shutdown).await;
+            if let Err(error) = ingestor.run_once().await {
+                tracing::error!(%error, "ingestion failed");
+                std::process::exit(1);
+            }
             Ok(())
         }
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use travel_bus::{Bus, BusError, Consumer, Publisher, Record, dead_letter, dead_letter_topic};
 use travel_cache::Cache;
-use travel_domain::quote::rate_cache_key;
+use travel_domain::quote::{RATE_CACHE_TTL, rate_cache_entry};
 use travel_domain::{Catalog, CurrencyCode, Observation};
 use travel_events::{RATES_TOPIC, decode};
 use travel_runtime::{ConfigError, Env, Shutdown};
@@ -40,7 +40,7 @@ impl Default for ProcessorConfig {
             group: "processor".to_string(),
             batch_size: 500,
             poll_wait: Duration::from_millis(500),
-            rate_ttl: Duration::from_secs(300),
+            rate_ttl: RATE_CACHE_TTL,
             max_backoff: Duration::from_secs(5),
         }
     }
@@ -228,10 +228,7 @@ impl Processor {
                 return;
             }
         };
-        let entries: Vec<(String, String)> = quotes
-            .iter()
-            .filter_map(|q| Some((rate_cache_key(q.currency), serde_json::to_string(q).ok()?)))
-            .collect();
+        let entries: Vec<(String, String)> = quotes.iter().filter_map(rate_cache_entry).collect();
         if let Err(error) = self.cache.set_many(&entries, self.config.rate_ttl).await {
             tracing::warn!(%error, "cache refresh failed");
         }
