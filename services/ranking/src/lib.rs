@@ -1,0 +1,1 @@
+//! The ranking service: destination selections and popularity rankings over gRPC.
