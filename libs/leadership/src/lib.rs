@@ -24,3 +24,101 @@ impl Leadership for AlwaysLeader {
         "embedded"
     }
 }
+
+mod config;
+mod lease;
+
+pub use config::LeaseConfig;
+pub use lease::LeaseLeadership;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use travel_runtime::{ConfigError, Env, Shutdown};
+
+/// The leadership a service uses, chosen by `TRAVEL_LEADER_ELECTION`: `none` (default,
+/// always leads) or `lease` (a Kubernetes Lease configured by `TRAVEL_LEASE_*`, with
+/// the in-cluster or kubeconfig credentials). The elector releases the lease when
+/// `shutdown` fires.
+pub async fn from_env(env: &Env, shutdown: Shutdown) -> anyhow::Result<Arc<dyn Leadership>> {
+    const VARIABLE: &str = "TRAVEL_LEADER_ELECTION";
+    match env.string(VARIABLE, "none").to_ascii_lowercase().as_str() {
+        "none" => Ok(Arc::new(AlwaysLeader)),
+        "lease" => {
+            let config = LeaseConfig::from_env(env)?;
+            install_crypto_provider();
+            let client = kube::Client::try_default()
+                .await
+                .context("TRAVEL_LEADER_ELECTION=lease needs Kubernetes credentials (in-cluster service account or kubeconfig)")?;
+            tracing::info!(
+                identity = %config.identity,
+                lease = %config.name,
+                namespace = %config.namespace,
+                "contending for the leader lease"
+            );
+            Ok(LeaseLeadership::start(client, config, shutdown))
+        }
+        other => Err(ConfigError {
+            variable: VARIABLE.to_string(),
+            value: other.to_string(),
+            reason: "expected none or lease".to_string(),
+        }
+        .into()),
+    }
+}
+
+/// kube's rustls client takes the process-wide crypto provider, and rustls cannot pick
+/// one by itself when the binary links both ring and aws-lc-rs (the AWS SDK brings the
+/// latter). Installing ring is a no-op when a provider is already set.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn none_is_the_default() {
+        let leadership = from_env(&Env::default(), Shutdown::new()).await.unwrap();
+        assert!(leadership.is_leader());
+        assert_eq!(leadership.backend(), "embedded");
+        let env = Env::from_pairs([("TRAVEL_LEADER_ELECTION", "None")]);
+        let leadership = from_env(&env, Shutdown::new()).await.unwrap();
+        assert_eq!(leadership.backend(), "embedded");
+    }
+
+    #[tokio::test]
+    async fn unknown_backend_names_the_variable() {
+        let env = Env::from_pairs([("TRAVEL_LEADER_ELECTION", "zookeeper")]);
+        let error = from_env(&env, Shutdown::new()).await.err().unwrap();
+        let error = error.downcast::<ConfigError>().unwrap();
+        assert_eq!(error.variable, "TRAVEL_LEADER_ELECTION");
+        assert_eq!(error.value, "zookeeper");
+    }
+
+    #[tokio::test]
+    async fn lease_settings_are_checked_before_connecting() {
+        let env = Env::from_pairs([
+            ("TRAVEL_LEADER_ELECTION", "lease"),
+            ("TRAVEL_LEASE_DURATION", "2s"),
+            ("TRAVEL_LEASE_RENEW_EVERY", "3s"),
+        ]);
+        let error = from_env(&env, Shutdown::new()).await.err().unwrap();
+        let error = error.downcast::<ConfigError>().unwrap();
+        assert_eq!(error.variable, "TRAVEL_LEASE_RENEW_EVERY");
+    }
+
+    #[test]
+    fn an_https_client_builds_with_the_installed_provider() {
+        install_crypto_provider();
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // The client's service stack needs a runtime context to be built.
+        let _guard = runtime.enter();
+        kube::Client::try_from(config).unwrap();
+    }
+}
