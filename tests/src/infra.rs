@@ -1,7 +1,8 @@
 //! Per-test resources on the real servers of `make test-infra`.
 //!
-//! Every test gets its own MySQL database (created, migrated, dropped) and its own
-//! Redis key prefix, so the suites run in parallel against one server.
+//! Every test gets its own MySQL database (created, migrated, dropped), its own
+//! Redis key prefix and its own DynamoDB tables, so the suites run in parallel
+//! against one server.
 
 use std::time::Duration;
 
@@ -74,4 +75,77 @@ pub fn unique_prefix() -> String {
 pub fn kafka_url() -> String {
     std::env::var("TRAVEL_TEST_KAFKA_URL")
         .unwrap_or_else(|_| "kafka://127.0.0.1:9092?linger.ms=0&batch.num.messages=1".to_string())
+}
+
+/// DynamoDB-API server of `make test-infra` (moto_server);
+/// `TRAVEL_TEST_DYNAMODB_ENDPOINT` overrides.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("TRAVEL_TEST_DYNAMODB_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:8001".to_string())
+}
+
+/// Selection-store tables that exist for one test: unique names, created by the store
+/// itself (`create_tables`), deleted by [`delete`](Self::delete).
+pub struct DynamoDbTables {
+    pub config: travel_selections::SelectionStoreConfig,
+    /// A client of the same server, for raw checks.
+    pub client: aws_sdk_dynamodb::Client,
+}
+
+impl DynamoDbTables {
+    /// Names `travel_t_<random>_selections` and `_results`; nothing is created yet.
+    /// Fails loudly when the server is unreachable: an infra suite that cannot reach
+    /// its server must not pass.
+    pub async fn new() -> Self {
+        let endpoint = dynamodb_endpoint();
+        let url = Url::parse(&endpoint).expect("DynamoDB endpoint URL");
+        let address = format!(
+            "{}:{}",
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port_or_known_default().unwrap_or(80)
+        );
+        if let Err(e) = tokio::net::TcpStream::connect(&address).await {
+            panic!(
+                "the DynamoDB API at {endpoint} is unreachable ({e}); \
+                 run `make infra-up` to start moto_server"
+            );
+        }
+        dummy_aws_credentials();
+        let prefix = format!("travel_t_{}", uuid::Uuid::new_v4().simple());
+        let mut config = travel_selections::SelectionStoreConfig::new(
+            Url::parse("dynamodb://").expect("dynamodb URL"),
+        );
+        config.selections_table = format!("{prefix}_selections");
+        config.results_table = format!("{prefix}_results");
+        config.endpoint = Some(endpoint);
+        config.region = Some("ap-northeast-2".to_string());
+        config.create_tables = true;
+        let client = travel_selections::dynamodb::client(&config).await;
+        Self { config, client }
+    }
+
+    /// Deletes both tables (missing ones are fine).
+    pub async fn delete(self) {
+        for table in [&self.config.selections_table, &self.config.results_table] {
+            let _ = self.client.delete_table().table_name(table).send().await;
+        }
+    }
+}
+
+/// The store takes credentials from the default AWS chain, as in the cluster; moto
+/// accepts any, so the tests put dummy ones in the environment unless some are set.
+fn dummy_aws_credentials() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for (name, value) in [
+            ("AWS_ACCESS_KEY_ID", "travel-test"),
+            ("AWS_SECRET_ACCESS_KEY", "travel-test"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                // SAFETY: std serialises its own environment access, and nothing in
+                // the test binaries reads these variables through libc concurrently.
+                unsafe { std::env::set_var(name, value) };
+            }
+        }
+    });
 }

@@ -8,6 +8,7 @@
 //! cluster.
 
 mod config;
+pub mod dynamodb;
 mod error;
 mod model;
 pub mod sqlite;
@@ -73,6 +74,7 @@ pub trait SelectionStore: Send + Sync {
 pub async fn connect(config: &SelectionStoreConfig) -> Result<Arc<dyn SelectionStore>> {
     let store: Arc<dyn SelectionStore> = match config.url.scheme() {
         "sqlite" => Arc::new(sqlite::SqliteSelectionStore::connect(config).await?),
+        "dynamodb" => Arc::new(dynamodb::DynamoSelectionStore::connect(config).await?),
         other => {
             return Err(SelectionStoreError::Config(format!(
                 "unsupported selection store scheme {other:?} (expected sqlite or dynamodb)"
