@@ -464,6 +464,8 @@ async fn schema_is_checked(f: &Fixture) {
 mod dynamodb_raw {
     //! Checks below the port: what DynamoDB itself holds.
 
+    use std::collections::BTreeSet;
+
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     use aws_sdk_dynamodb::types::{AttributeValue, Select, TimeToLiveStatus};
     use travel_selections::{Selection, SelectionStoreError};
@@ -485,14 +487,40 @@ mod dynamodb_raw {
             .send()
             .await
             .unwrap();
-        // Five selections and, first in the partition, their counter.
-        assert_eq!(partition.count(), 6);
-        let counter = &partition.items()[0];
-        assert_eq!(counter["selection_timestamp_userid"], s("#COUNT#IT"));
-        assert_eq!(counter["counter_country"], s("IT"));
-        assert_eq!(counter["selection_count"], AttributeValue::N("5".into()));
-        assert!(!counter.contains_key("country_code"));
-        assert!(!counter.contains_key("expires_at"));
+        // Five selections and, first in the partition, their counter shards: one item
+        // per shard the selections' keys hash to, together counting five.
+        let selections: Vec<Selection> = (0..5)
+            .map(|n| super::selection("u1", "IT", super::day(20), n))
+            .collect();
+        let shards: BTreeSet<String> = selections
+            .iter()
+            .map(travel_selections::dynamodb::counter_key)
+            .collect();
+        assert_eq!(partition.count() as usize, 5 + shards.len());
+        let counters = &partition.items()[..shards.len()];
+        let keys: BTreeSet<String> = counters
+            .iter()
+            .map(|c| c["selection_timestamp_userid"].as_s().unwrap().clone())
+            .collect();
+        assert_eq!(keys, shards);
+        let mut total = 0;
+        for counter in counters {
+            assert!(
+                counter["selection_timestamp_userid"]
+                    .as_s()
+                    .unwrap()
+                    .starts_with("#COUNT#IT#")
+            );
+            assert_eq!(counter["counter_country"], s("IT"));
+            total += counter["selection_count"]
+                .as_n()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap();
+            assert!(!counter.contains_key("country_code"));
+            assert!(!counter.contains_key("expires_at"));
+        }
+        assert_eq!(total, 5);
 
         let indexed = tables
             .client
