@@ -80,6 +80,25 @@ impl Env {
         self.raw(name).map(|v| v.trim().to_string())
     }
 
+    /// A secret given directly in `NAME` or as a file path in `NAME_FILE` (a mounted
+    /// Kubernetes Secret); `None` when neither is set.
+    pub fn secret(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        if let Some(value) = self.optional_string(name) {
+            return Ok(Some(value));
+        }
+        let file = format!("{name}_FILE");
+        match self.optional_string(&file) {
+            None => Ok(None),
+            Some(path) => std::fs::read_to_string(&path)
+                .map(|v| Some(v.trim().to_string()).filter(|v| !v.is_empty()))
+                .map_err(|e| ConfigError {
+                    variable: file,
+                    value: path,
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
     pub fn parse<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
     where
         T: FromStr,
@@ -206,5 +225,25 @@ mod tests {
                 .port(),
             Some(6379)
         );
+    }
+
+    #[test]
+    fn secrets_come_from_the_variable_or_a_file() {
+        let dir = std::env::temp_dir().join(format!("travel-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("salt");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let env = Env::from_pairs([
+            ("DIRECT", "inline"),
+            ("DIRECT_FILE", file.to_str().unwrap()),
+            ("MOUNTED_FILE", file.to_str().unwrap()),
+            ("MISSING_FILE", "/nonexistent/travel-secret"),
+        ]);
+        // The variable itself wins over its file.
+        assert_eq!(env.secret("DIRECT").unwrap().as_deref(), Some("inline"));
+        assert_eq!(env.secret("MOUNTED").unwrap().as_deref(), Some("from-file"));
+        assert_eq!(env.secret("UNSET").unwrap(), None);
+        assert_eq!(env.secret("MISSING").unwrap_err().variable, "MISSING_FILE");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Shutdown;
+use futures::future::BoxFuture;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use travel_cache::Cache;
@@ -22,9 +23,13 @@ fn status(ok: bool) -> ServingStatus {
     }
 }
 
+/// A database round trip: true when it answered. Lets services whose database is not
+/// the rate store (the ranking service's selection store) publish the same states.
+pub type DatabasePing = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
+
 struct Monitor {
     health: HealthReporter,
-    store: Arc<dyn RateStore>,
+    database: DatabasePing,
     cache: Arc<dyn Cache>,
     timeout: Duration,
     last: Option<(bool, bool)>,
@@ -32,9 +37,9 @@ struct Monitor {
 
 impl Monitor {
     async fn check(&mut self) {
-        let database_ok = tokio::time::timeout(self.timeout, self.store.ping())
+        let database_ok = tokio::time::timeout(self.timeout, (self.database)())
             .await
-            .is_ok_and(|r| r.is_ok());
+            .unwrap_or(false);
         let cache_ok = tokio::time::timeout(self.timeout, self.cache.ping())
             .await
             .is_ok_and(|r| r.is_ok());
@@ -60,9 +65,24 @@ pub async fn start_monitor(
     interval: Duration,
     shutdown: Shutdown,
 ) {
+    let database: DatabasePing = Arc::new(move || {
+        let store = store.clone();
+        Box::pin(async move { store.ping().await.is_ok() })
+    });
+    start_monitor_with(health, database, cache, interval, shutdown).await;
+}
+
+/// [`start_monitor`] with any database.
+pub async fn start_monitor_with(
+    health: HealthReporter,
+    database: DatabasePing,
+    cache: Arc<dyn Cache>,
+    interval: Duration,
+    shutdown: Shutdown,
+) {
     let mut monitor = Monitor {
         health,
-        store,
+        database,
         cache,
         timeout: interval.max(Duration::from_secs(1)),
         last: None,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod dependencies;
 pub mod grpc;
+pub mod metrics;
 pub mod settings;
 pub mod shutdown;
 pub mod status;

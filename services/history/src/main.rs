@@ -16,6 +16,9 @@ async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env, "history",
     )));
+    if let Some(addr) = or_exit(travel_runtime::metrics::metrics_addr(&env, "0.0.0.0:9464")) {
+        travel_runtime::metrics::serve(addr)?;
+    }
 
     let backends = open_backends(&common).await?;
     let shutdown = Shutdown::new();

@@ -120,19 +120,7 @@ impl IngestorConfig {
                 name.default_url(),
                 &["http", "https"],
             )?;
-            let key = match env.optional_string(&format!("{prefix}_KEY")) {
-                Some(key) => key,
-                None => match env.optional_string(&format!("{prefix}_KEY_FILE")) {
-                    Some(path) => std::fs::read_to_string(&path)
-                        .map(|k| k.trim().to_string())
-                        .map_err(|e| ConfigError {
-                            variable: format!("{prefix}_KEY_FILE"),
-                            value: path,
-                            reason: e.to_string(),
-                        })?,
-                    None => String::new(),
-                },
-            };
+            let key = env.secret(&format!("{prefix}_KEY"))?.unwrap_or_default();
             if name.needs_key() && key.is_empty() {
                 tracing::warn!(
                     source = name.config_name(),

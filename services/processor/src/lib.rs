@@ -159,6 +159,11 @@ impl Processor {
             match self.handle(publisher, batch).await {
                 Ok(outcome) => match consumer.commit(batch).await {
                     Ok(()) => {
+                        // Counted once committed, so a retried batch counts once.
+                        metrics::counter!("travel_processor_records_total", "outcome" => "stored")
+                            .increment(outcome.stored as u64);
+                        metrics::counter!("travel_processor_records_total", "outcome" => "dead_letter")
+                            .increment(outcome.dead_lettered as u64);
                         tracing::debug!(
                             records = batch.len(),
                             stored = outcome.stored,
@@ -203,6 +208,11 @@ impl Processor {
         }
         self.store.record_observations(&good).await?;
         self.refresh_cache(&good).await;
+        // For the "ingestion failing" alert: when rates were last stored.
+        if !good.is_empty() {
+            metrics::gauge!("travel_processor_last_stored_timestamp_seconds")
+                .set(unix_now_seconds());
+        }
         Ok(BatchOutcome {
             stored: good.len(),
             dead_lettered,
@@ -233,4 +243,11 @@ impl Processor {
             tracing::warn!(%error, "cache refresh failed");
         }
     }
+}
+
+fn unix_now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }

@@ -1,7 +1,12 @@
-//! The processor as its own process (a Deployment, one Kafka consumer group).
+//! The processor as its own process (a Deployment, one Kafka consumer group). Besides
+//! consuming, it answers `grpc.health.v1` on `TRAVEL_PROCESSOR_HEALTH_ADDR` (the
+//! cluster's probes, with its database and cache states) and serves metrics.
+
+use std::time::Duration;
 
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, open_backends};
+use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::settings::{CommonSettings, bind, open_backends};
 use travel_runtime::{Env, Shutdown, telemetry};
 
 #[global_allocator]
@@ -13,10 +18,17 @@ async fn main() -> anyhow::Result<()> {
     let common = or_exit(CommonSettings::from_env(&env));
     let config = or_exit(travel_processor::ProcessorConfig::from_env(&env));
     let bus_config = or_exit(travel_runtime::settings::bus_config(&env));
+    let health_addr = or_exit(env.addr("TRAVEL_PROCESSOR_HEALTH_ADDR", "0.0.0.0:50054"));
+    let check_every =
+        or_exit(env.duration("TRAVEL_DEPENDENCY_CHECK_INTERVAL", Duration::from_secs(5)));
+    let drain = or_exit(env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env,
         "processor",
     )));
+    if let Some(addr) = or_exit(travel_runtime::metrics::metrics_addr(&env, "0.0.0.0:9464")) {
+        travel_runtime::metrics::serve(addr)?;
+    }
 
     let backends = open_backends(&common).await?;
     let bus = travel_bus::connect(&bus_config)?;
@@ -27,9 +39,32 @@ async fn main() -> anyhow::Result<()> {
     }
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
+
+    let health = GrpcServer::new(Identity {
+        name: "processor",
+        version: env!("CARGO_PKG_VERSION"),
+        environment: common.environment.clone(),
+    });
+    travel_runtime::dependencies::start_monitor(
+        health.health(),
+        backends.store.clone(),
+        backends.cache.clone(),
+        check_every,
+        shutdown.clone(),
+    )
+    .await;
+    let listener = bind("TRAVEL_PROCESSOR_HEALTH_ADDR", health_addr).await?;
+    let health_shutdown = shutdown.clone();
+    let health_server =
+        tokio::spawn(async move { health.serve(listener, health_shutdown, drain).await });
+
     let processor =
         travel_processor::Processor::new(bus, backends.store.clone(), backends.cache, config);
-    processor.run(shutdown).await?;
+    let processed = processor.run(shutdown.clone()).await;
+    // A consumer that failed takes the health endpoint down with it.
+    shutdown.trigger();
+    health_server.await??;
     backends.store.close().await;
+    processed?;
     Ok(())
 }
