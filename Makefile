@@ -33,10 +33,11 @@ infra-up:
 	bash deploy/scripts/ensure-infra.sh
 
 bench: infra-up
-	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench --bin processorbench
+	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/rankingbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 
 lint:
 	$(CARGO) fmt --all -- --check

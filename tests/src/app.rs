@@ -15,6 +15,7 @@ pub struct TestApp {
     pub base_url: String,
     pub currency_url: String,
     pub history_url: String,
+    pub ranking_url: String,
     pub http: reqwest::Client,
     app: Option<RunningApp>,
     _data_dir: tempfile::TempDir,
@@ -25,6 +26,10 @@ impl TestApp {
         if let Some(app) = self.app.take() {
             app.stop().await.expect("clean shutdown");
         }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self._data_dir.path()
     }
 
     /// The app's SQLite database, for tests that write behind its back.
@@ -111,6 +116,9 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
         ("TRAVEL_GATEWAY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_CURRENCY_ADDR".into(), "127.0.0.1:0".into()),
         ("TRAVEL_HISTORY_ADDR".into(), "127.0.0.1:0".into()),
+        ("TRAVEL_RANKING_ADDR".into(), "127.0.0.1:0".into()),
+        // Rankings are calculated when a test asks, so their baselines are known.
+        ("TRAVEL_RANKING_EVERY".into(), "off".into()),
         ("TRAVEL_DEPENDENCY_CHECK_INTERVAL".into(), "200ms".into()),
         // Tests never reach the public sources; ingestion tests point them at local servers.
         ("TRAVEL_INGEST_EVERY".into(), "off".into()),
@@ -132,6 +140,7 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
         base_url: format!("http://{}", app.gateway_addr),
         currency_url: format!("http://{}", app.currency_addr),
         history_url: format!("http://{}", app.history_addr),
+        ranking_url: format!("http://{}", app.ranking_addr),
         http: reqwest::Client::new(),
         app: Some(app),
         _data_dir: data_dir,

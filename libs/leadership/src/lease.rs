@@ -104,6 +104,10 @@ impl Leadership for LeaseLeadership {
     fn backend(&self) -> &'static str {
         "lease"
     }
+
+    fn stopped(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(LeaseLeadership::stopped(self))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

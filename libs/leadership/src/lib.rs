@@ -9,6 +9,12 @@ pub trait Leadership: Send + Sync {
 
     /// "embedded" or "lease", for logs and health.
     fn backend(&self) -> &'static str;
+
+    /// Completes once leadership has been given up after shutdown (the lease released,
+    /// so another replica takes over at once rather than after the lease expires).
+    fn stopped(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// The single process of the all-in-one (or a deployment of one replica) always leads.
@@ -69,8 +75,9 @@ pub async fn from_env(env: &Env, shutdown: Shutdown) -> anyhow::Result<Arc<dyn L
 
 /// kube's rustls client takes the process-wide crypto provider, and rustls cannot pick
 /// one by itself when the binary links both ring and aws-lc-rs (the AWS SDK brings the
-/// latter). Installing ring is a no-op when a provider is already set.
-fn install_crypto_provider() {
+/// latter). Installing ring is a no-op when a provider is already set. Callers that
+/// build their own `kube::Client` call it first.
+pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

@@ -136,7 +136,7 @@ pub struct CalculationMetadata {
     pub calculated_by: String,
     /// Wall time of the calculation, in milliseconds.
     pub duration_ms: f64,
-    /// Counter items read.
+    /// Day-and-country counts read (each the sum of its shards in DynamoDB).
     pub counters_read: u64,
     /// IANA time zone of the day boundaries.
     pub time_zone: String,

@@ -22,6 +22,8 @@ pub struct AllInOneConfig {
     pub currency_addr: SocketAddr,
     pub history: travel_history::HistoryConfig,
     pub history_addr: SocketAddr,
+    pub ranking: travel_ranking::RankingConfig,
+    pub ranking_addr: SocketAddr,
     pub bus: travel_bus::BusConfig,
     pub processor: travel_processor::ProcessorConfig,
     pub ingestor: travel_ingestor::IngestorConfig,
@@ -33,8 +35,11 @@ pub struct AllInOneConfig {
 
 impl AllInOneConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let common = CommonSettings::from_env(env)?;
         Ok(Self {
-            common: CommonSettings::from_env(env)?,
+            ranking: travel_ranking::RankingConfig::from_env(env, &common.data_dir)?,
+            ranking_addr: env.addr("TRAVEL_RANKING_ADDR", "127.0.0.1:0")?,
+            common,
             gateway: GatewayConfig::from_env(env, "127.0.0.1:8080")?,
             currency: travel_currency::CurrencyConfig::from_env(env)?,
             currency_addr: env.addr("TRAVEL_CURRENCY_ADDR", "127.0.0.1:0")?,
@@ -59,6 +64,7 @@ pub struct RunningApp {
     pub gateway_addr: SocketAddr,
     pub currency_addr: SocketAddr,
     pub history_addr: SocketAddr,
+    pub ranking_addr: SocketAddr,
     pub seed_reports: Vec<SeedReport>,
     /// Time from `start` until every listener accepted connections.
     pub startup: Duration,
@@ -162,6 +168,35 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         }),
     ));
 
+    // Selections live in their own embedded store; one process always leads.
+    let ranking_backends = travel_ranking::RankingBackends {
+        store: travel_ranking::open_store(&config.ranking).await?,
+        cache: cache.clone(),
+        catalog: Arc::new(travel_domain::Catalog::new()),
+        leadership: Arc::new(travel_leadership::AlwaysLeader),
+    };
+    let ranking_listener = bind("TRAVEL_RANKING_ADDR", config.ranking_addr).await?;
+    let ranking_addr = ranking_listener.local_addr()?;
+    let (ranking_config, ranking_env, ranking_shutdown) = (
+        config.ranking.clone(),
+        environment.clone(),
+        shutdown.child(),
+    );
+    tasks.push((
+        "ranking",
+        tokio::spawn(async move {
+            travel_ranking::serve(
+                ranking_listener,
+                ranking_backends,
+                &ranking_config,
+                ranking_env,
+                ranking_shutdown,
+            )
+            .await
+            .map_err(anyhow::Error::from)
+        }),
+    ));
+
     // The pipeline: the processor consumes what the ingestor loop publishes. Neither
     // delays start-up: unreachable sources only make the loop's runs fail.
     let bus = travel_bus::connect(&config.bus)?;
@@ -202,6 +237,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     let mut gateway_config = config.gateway.clone();
     gateway_config.currency_url = format!("http://{currency_addr}");
     gateway_config.history_url = format!("http://{history_addr}");
+    gateway_config.ranking_url = format!("http://{ranking_addr}");
     let gateway = Gateway::build(&gateway_config, cache.clone(), environment)?;
     let gateway_listener = bind("TRAVEL_GATEWAY_ADDR", gateway_config.addr).await?;
     let gateway_addr = gateway_listener.local_addr()?;
@@ -220,6 +256,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         gateway_addr,
         currency_addr,
         history_addr,
+        ranking_addr,
         seed_reports,
         startup: started.elapsed(),
         shutdown,

@@ -44,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  gateway (REST + gRPC-Web): {base}");
     println!("  currency service (gRPC):   http://{}", app.currency_addr);
     println!("  history service (gRPC):    http://{}", app.history_addr);
+    println!("  ranking service (gRPC):    http://{}", app.ranking_addr);
     println!("Try:");
     println!("  curl '{base}/api/v1/currencies/latest?symbols=USD,JPY,EUR'");
     println!("Press Ctrl-C to stop.");

@@ -12,6 +12,8 @@ pub struct GatewayConfig {
     pub currency_url: String,
     /// gRPC URL of the history service.
     pub history_url: String,
+    /// gRPC URL of the ranking service.
+    pub ranking_url: String,
     /// Deadline of one call to an internal service.
     pub upstream_timeout: Duration,
     /// Deadline of one HTTP request, end to end.
@@ -57,10 +59,16 @@ impl GatewayConfig {
             "http://127.0.0.1:50052",
             &["http", "https"],
         )?;
+        let ranking_url = env.url(
+            "TRAVEL_RANKING_URL",
+            "http://127.0.0.1:50053",
+            &["http", "https"],
+        )?;
         Ok(Self {
             addr: env.addr("TRAVEL_GATEWAY_ADDR", default_addr)?,
             currency_url: currency_url.to_string().trim_end_matches('/').to_string(),
             history_url: history_url.to_string().trim_end_matches('/').to_string(),
+            ranking_url: ranking_url.to_string().trim_end_matches('/').to_string(),
             upstream_timeout: env.duration("TRAVEL_UPSTREAM_TIMEOUT", Duration::from_secs(5))?,
             request_timeout: env.duration("TRAVEL_REQUEST_TIMEOUT", Duration::from_secs(10))?,
             body_limit: env.parse("TRAVEL_BODY_LIMIT_BYTES", 64 * 1024usize)?,

@@ -1,6 +1,6 @@
-//! gRPC-Web for browsers: the gateway serves the currency API's own contract and
-//! forwards every call to the currency service over gRPC, statuses and details
-//! unchanged. tonic-web translates the browser framing.
+//! gRPC-Web for browsers: the gateway serves the currency, history and ranking APIs'
+//! own contracts and forwards every call to the service over gRPC, statuses and
+//! details unchanged. tonic-web translates the browser framing.
 
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
@@ -10,7 +10,10 @@ use travel_proto::currency::v1::currency_service_server::CurrencyService;
 use travel_proto::history::v1 as hpb;
 use travel_proto::history::v1::history_service_server::HistoryService;
 
-use crate::upstream::{CurrencyClient, HistoryClient};
+use travel_proto::ranking::v1 as rpb;
+use travel_proto::ranking::v1::ranking_service_server::RankingService;
+
+use crate::upstream::{CurrencyClient, HistoryClient, RankingClient};
 
 pub struct CurrencyProxy {
     client: CurrencyClient,
@@ -181,5 +184,93 @@ impl HistoryService for HistoryProxy {
         )
         .await?;
         Ok(Response::new(Box::pin(response.into_inner()) as PointStream))
+    }
+}
+
+pub struct RankingProxy {
+    client: RankingClient,
+    trust_forwarded_for: bool,
+}
+
+impl RankingProxy {
+    pub fn new(client: RankingClient, trust_forwarded_for: bool) -> Self {
+        Self {
+            client,
+            trust_forwarded_for,
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl RankingService for RankingProxy {
+    async fn record_selection(
+        &self,
+        request: Request<rpb::RecordSelectionRequest>,
+    ) -> Result<Response<rpb::RecordSelectionResponse>, Status> {
+        // The client's address and agent are what the gateway saw, never what the
+        // browser put in the message: the per-IP limit must not be spoofable.
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        let headers = request.metadata().clone().into_headers();
+        let client_ip = crate::middleware::client_ip(&headers, peer, self.trust_forwarded_for)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        let user_agent = headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let (mut message, id) = forward(request);
+        message.client_ip = client_ip;
+        message.user_agent = user_agent;
+        let mut client = self.client.clone();
+        call(
+            message,
+            id,
+            |m| async move { client.record_selection(m).await },
+        )
+        .await
+    }
+
+    async fn get_rankings(
+        &self,
+        request: Request<rpb::GetRankingsRequest>,
+    ) -> Result<Response<rpb::GetRankingsResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move { client.get_rankings(m).await }).await
+    }
+
+    async fn get_country_stats(
+        &self,
+        request: Request<rpb::GetCountryStatsRequest>,
+    ) -> Result<Response<rpb::GetCountryStatsResponse>, Status> {
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(
+            message,
+            id,
+            |m| async move { client.get_country_stats(m).await },
+        )
+        .await
+    }
+
+    async fn calculate_rankings(
+        &self,
+        request: Request<rpb::CalculateRankingsRequest>,
+    ) -> Result<Response<rpb::CalculateRankingsResponse>, Status> {
+        let authorization = request.metadata().get("authorization").cloned();
+        let (message, id) = forward(request);
+        let mut client = self.client.clone();
+        call(message, id, |m| async move {
+            let mut request = Request::new(m);
+            if let Some(value) = authorization {
+                request.metadata_mut().insert("authorization", value);
+            }
+            client.calculate_rankings(request).await
+        })
+        .await
     }
 }

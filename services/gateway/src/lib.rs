@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::ServiceBuilder;
@@ -29,20 +29,28 @@ use travel_proto::currency::v1::currency_service_server::{
 use travel_proto::history::v1::history_service_server::{
     HistoryServiceServer, SERVICE_NAME as HISTORY_SERVICE,
 };
+use travel_proto::ranking::v1::ranking_service_server::{
+    RankingServiceServer, SERVICE_NAME as RANKING_SERVICE,
+};
 use travel_runtime::Shutdown;
 
 pub use config::GatewayConfig;
-use upstream::{CurrencyClient, HistoryClient, Upstream, currency_client, history_client};
+use upstream::{
+    CurrencyClient, HistoryClient, RankingClient, Upstream, currency_client, history_client,
+    ranking_client,
+};
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     currency: CurrencyClient,
     history: HistoryClient,
+    ranking: RankingClient,
     upstreams: Arc<Vec<Upstream>>,
     cache: Arc<dyn Cache>,
     environment: String,
     draining: Arc<AtomicBool>,
+    trust_forwarded_for: bool,
 }
 
 impl AppState {
@@ -52,6 +60,10 @@ impl AppState {
 
     fn history(&self) -> HistoryClient {
         self.history.clone()
+    }
+
+    fn ranking(&self) -> RankingClient {
+        self.ranking.clone()
     }
 }
 
@@ -72,14 +84,18 @@ impl Gateway {
             Upstream::connect_lazy("currency", &config.currency_url, config.upstream_timeout)?;
         let history =
             Upstream::connect_lazy("history", &config.history_url, config.upstream_timeout)?;
+        let ranking =
+            Upstream::connect_lazy("ranking", &config.ranking_url, config.upstream_timeout)?;
         let draining = Arc::new(AtomicBool::new(false));
         let state = AppState {
             currency: currency_client(&currency),
             history: history_client(&history),
-            upstreams: Arc::new(vec![currency, history]),
+            ranking: ranking_client(&ranking),
+            upstreams: Arc::new(vec![currency, history, ranking]),
             cache: cache.clone(),
             environment,
             draining: draining.clone(),
+            trust_forwarded_for: config.trust_forwarded_for,
         };
         Ok(Self {
             router: router(state, config, cache),
@@ -139,6 +155,19 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
             "/api/v1/history/forecast/{currency_code}",
             get(routes::history::forecast),
         )
+        .route(
+            "/api/v1/rankings/selections",
+            post(routes::ranking::record_selection),
+        )
+        .route("/api/v1/rankings", get(routes::ranking::rankings))
+        .route(
+            "/api/v1/rankings/stats/{country_code}",
+            get(routes::ranking::country_stats),
+        )
+        .route(
+            "/api/v1/rankings/calculate",
+            post(routes::ranking::calculate),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             rate_limit,
             middleware::rate_limit,
@@ -149,6 +178,9 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
     ));
     let history_web = tonic_web::GrpcWebLayer::new().layer(HistoryServiceServer::new(
         grpc_web::HistoryProxy::new(state.history()),
+    ));
+    let ranking_web = tonic_web::GrpcWebLayer::new().layer(RankingServiceServer::new(
+        grpc_web::RankingProxy::new(state.ranking(), config.trust_forwarded_for),
     ));
 
     let http_stack = ServiceBuilder::new()
@@ -168,6 +200,7 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .route("/version", get(routes::service::version))
         .route_service(&format!("/{CURRENCY_SERVICE}/{{*method}}"), currency_web)
         .route_service(&format!("/{HISTORY_SERVICE}/{{*method}}"), history_web)
+        .route_service(&format!("/{RANKING_SERVICE}/{{*method}}"), ranking_web)
         .fallback(not_found)
         .with_state(state)
         .layer(http_stack)

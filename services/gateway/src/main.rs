@@ -20,6 +20,9 @@ async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env, "gateway",
     )));
+    if let Some(addr) = or_exit(travel_runtime::metrics::metrics_addr(&env, "0.0.0.0:9464")) {
+        travel_runtime::metrics::serve(addr)?;
+    }
     let cache = connect_cache(&common.cache).await?;
     let gateway = travel_gateway::Gateway::build(&config, cache, common.environment)
         .context("TRAVEL_CURRENCY_URL")?;

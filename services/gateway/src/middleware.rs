@@ -77,6 +77,12 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     let id = id_value.to_str().unwrap_or("-").to_string();
     let method = request.method().clone();
     let uri = request.uri().clone();
+    // The route pattern, not the path: one series per route, whatever the ids.
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
     let started = std::time::Instant::now();
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
     if response.status().is_client_error() || response.status().is_server_error() {
@@ -88,6 +94,16 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         headers.insert(HeaderName::from_static(CORRELATION_ID_HEADER), correlation);
     }
     let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    metrics::counter!(
+        "travel_http_requests_total",
+        "method" => method.to_string(),
+        "route" => route.clone(),
+        "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!("travel_http_request_duration_seconds", "route" => route)
+        .record(elapsed.as_secs_f64());
     if status >= 500 {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::warn!(request_id = %id, %method, path = uri.path(), status, elapsed_ms, "request failed");
@@ -227,10 +243,15 @@ pub struct RateLimit {
     pub trust_forwarded_for: bool,
 }
 
-fn client_ip(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+/// The client's address: the first `X-Forwarded-For` hop behind a trusted load
+/// balancer, else the peer of the connection.
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
     if trust_forwarded_for
-        && let Some(ip) = request
-            .headers()
+        && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
@@ -238,10 +259,7 @@ fn client_ip(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
     {
         return Some(ip);
     }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
+    peer.map(|peer| peer.ip())
 }
 
 fn header_number(value: u64) -> HeaderValue {
@@ -249,7 +267,11 @@ fn header_number(value: u64) -> HeaderValue {
 }
 
 pub async fn rate_limit(State(limit): State<RateLimit>, request: Request, next: Next) -> Response {
-    let Some(ip) = client_ip(&request, limit.trust_forwarded_for) else {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let Some(ip) = client_ip(request.headers(), peer, limit.trust_forwarded_for) else {
         return next.run(request).await;
     };
     let window_secs = limit.window.as_secs().max(1);
@@ -288,6 +310,10 @@ pub async fn rate_limit(State(limit): State<RateLimit>, request: Request, next: 
         }
     };
     let headers = response.headers_mut();
+    if headers.contains_key("x-ratelimit-limit") {
+        // A route with its own, tighter budget (selections) reported that one.
+        return response;
+    }
     headers.insert("x-ratelimit-limit", header_number(limit.limit));
     headers.insert("x-ratelimit-window", header_number(window_secs));
     if let Ok(count) = counted {

@@ -8,12 +8,14 @@ use tonic::transport::{Channel, Endpoint};
 use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
 use travel_proto::history::v1::history_service_client::HistoryServiceClient;
 use travel_proto::meta::v1::service_info_client::ServiceInfoClient;
+use travel_proto::ranking::v1::ranking_service_client::RankingServiceClient;
 
 /// The interceptor that forwards request id and trace context.
 pub type Propagate = fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>;
 
 pub type CurrencyClient = CurrencyServiceClient<InterceptedService<Channel, Propagate>>;
 pub type HistoryClient = HistoryServiceClient<InterceptedService<Channel, Propagate>>;
+pub type RankingClient = RankingServiceClient<InterceptedService<Channel, Propagate>>;
 
 /// One internal service as the gateway sees it.
 #[derive(Clone)]
@@ -58,6 +60,13 @@ pub fn currency_client(upstream: &Upstream) -> CurrencyClient {
 
 pub fn history_client(upstream: &Upstream) -> HistoryClient {
     HistoryServiceClient::with_interceptor(
+        upstream.channel.clone(),
+        travel_runtime::context::propagate as Propagate,
+    )
+}
+
+pub fn ranking_client(upstream: &Upstream) -> RankingClient {
+    RankingServiceClient::with_interceptor(
         upstream.channel.clone(),
         travel_runtime::context::propagate as Propagate,
     )

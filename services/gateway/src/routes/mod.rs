@@ -2,6 +2,7 @@
 
 pub mod currency;
 pub mod history;
+pub mod ranking;
 pub mod service;
 
 use std::collections::HashMap;

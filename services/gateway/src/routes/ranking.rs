@@ -1,0 +1,299 @@
+//! Ranking routes: recording a destination selection, the period rankings with
+//! pagination, a country's statistics, and the operator's recalculation.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use tonic::metadata::MetadataMap;
+use travel_domain::{ApiError, ErrorCode};
+use travel_proto::ranking::v1 as pb;
+use travel_runtime::status::from_status;
+
+use super::{Params, rfc3339};
+use crate::AppState;
+use crate::envelope::{Failure, Success};
+use crate::middleware::client_ip;
+
+/// Headers the ranking service sets on its answers (the selection budget).
+const BUDGET_HEADERS: [&str; 5] = [
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-window",
+    "retry-after",
+];
+
+fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
+    for name in BUDGET_HEADERS {
+        if let Some(value) = metadata
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+        {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+/// A service error as the envelope, with the budget headers a 429 carries.
+fn upstream_failure(status: tonic::Status) -> Response {
+    let mut response = Failure(from_status(&status)).into_response();
+    copy_budget(status.metadata(), response.headers_mut());
+    response
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false)
+}
+
+/// A string field of the body: absent or null → empty (the service then names it as
+/// missing where it is required); any other type → 400 naming the field.
+fn text_field(body: &Map<String, Value>, name: &str) -> Result<String, Failure> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(Failure(ApiError::invalid_parameter(
+            name,
+            &other.to_string(),
+            "a JSON string",
+        ))),
+    }
+}
+
+/// POST /api/v1/rankings/selections {"user_id", "country_code", "session_id", "referrer"}
+pub async fn record_selection(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !is_json(&headers) {
+        let provided = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        return Failure(
+            ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "the request body must be application/json",
+            )
+            .with_detail("content-type", provided, "application/json"),
+        )
+        .into_response();
+    }
+    let body: Map<String, Value> = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => {
+            return Failure(ApiError::invalid_parameter(
+                "body",
+                "",
+                "a JSON object with user_id and country_code",
+            ))
+            .into_response();
+        }
+        Err(error) => {
+            return Failure(ApiError::invalid_parameter(
+                "body",
+                "",
+                &format!("well-formed JSON ({error})"),
+            ))
+            .into_response();
+        }
+    };
+    let request = match (|| {
+        Ok::<_, Failure>(pb::RecordSelectionRequest {
+            user_id: text_field(&body, "user_id")?,
+            country_code: text_field(&body, "country_code")?,
+            session_id: text_field(&body, "session_id")?,
+            referrer: text_field(&body, "referrer")?,
+            client_ip: client_ip(&headers, Some(peer), state.trust_forwarded_for)
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string(),
+        })
+    })() {
+        Ok(request) => request,
+        Err(failure) => return failure.into_response(),
+    };
+    match state.ranking().record_selection(request).await {
+        Ok(response) => {
+            let (metadata, message, _) = response.into_parts();
+            let mut http = Success {
+                status: StatusCode::CREATED,
+                data: json!({
+                    "selection_id": message.selection_id,
+                    "message": "selection recorded",
+                    "selection_date": message.selection_date,
+                    "recorded_at": rfc3339(message.recorded_at.as_ref()),
+                }),
+            }
+            .into_response();
+            copy_budget(&metadata, http.headers_mut());
+            http
+        }
+        Err(status) => upstream_failure(status),
+    }
+}
+
+/// An optional non-negative integer parameter.
+fn count_param(params: &Params, name: &str, expected: &str) -> Result<Option<u32>, Failure> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| Failure(ApiError::invalid_parameter(name, raw, expected))),
+    }
+}
+
+fn entry_json(entry: &pb::RankingEntry) -> Value {
+    let change = match pb::RankChange::try_from(entry.change) {
+        Ok(pb::RankChange::Up) => "UP",
+        Ok(pb::RankChange::Down) => "DOWN",
+        Ok(pb::RankChange::Same) => "SAME",
+        _ => "NEW",
+    };
+    json!({
+        "rank": entry.rank,
+        "country_code": entry.country_code,
+        "country_name": entry.country_name,
+        "country_name_en": entry.country_name_en,
+        "score": entry.score,
+        "percentage": entry.percentage,
+        "change": change,
+        "change_value": entry.change_value,
+        "previous_rank": entry.previous_rank,
+    })
+}
+
+/// GET /api/v1/rankings?period=daily&limit=10&offset=0
+pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<Response, Failure> {
+    let limit = count_param(&params, "limit", "an integer from 1 to 100")?;
+    let offset = count_param(&params, "offset", "an integer of at least 0")?;
+    let request = pb::GetRankingsRequest {
+        period: params.get("period").unwrap_or_default().to_string(),
+        limit,
+        offset,
+    };
+    let response = match state.ranking().get_rankings(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return Ok(upstream_failure(status)),
+    };
+    let (limit, offset) = (
+        u64::from(limit.unwrap_or(10)),
+        u64::from(offset.unwrap_or(0)),
+    );
+    let total = u64::from(response.total_entries);
+    Ok(Success::ok(json!({
+        "period": response.period,
+        "period_start": response.period_start,
+        "period_end": response.period_end,
+        "time_zone": response.time_zone,
+        "total_selections": response.total_selections,
+        "last_updated": rfc3339(response.last_updated.as_ref()),
+        "ranking": response.ranking.iter().map(entry_json).collect::<Vec<_>>(),
+        "pagination": {
+            "current_page": offset / limit + 1,
+            "total_pages": total.div_ceil(limit),
+            "has_next": offset + limit < total,
+            "has_previous": offset > 0,
+            "limit": limit,
+            "offset": offset,
+            "total_entries": total,
+        },
+    }))
+    .into_response())
+}
+
+/// GET /api/v1/rankings/stats/{country_code}?period=7d
+pub async fn country_stats(
+    State(state): State<AppState>,
+    Path(country_code): Path<String>,
+    params: Params,
+) -> Result<Response, Failure> {
+    let request = pb::GetCountryStatsRequest {
+        country_code,
+        period: params.get("period").unwrap_or_default().to_string(),
+    };
+    let response = match state.ranking().get_country_stats(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return Ok(upstream_failure(status)),
+    };
+    let breakdown: Vec<Value> = response
+        .daily_breakdown
+        .iter()
+        .map(|d| json!({"date": d.date, "count": d.count, "rank": d.rank}))
+        .collect();
+    Ok(Success::ok(json!({
+        "country_code": response.country_code,
+        "country_name": response.country_name,
+        "country_name_en": response.country_name_en,
+        "period": response.period,
+        "start_date": response.start_date,
+        "end_date": response.end_date,
+        "statistics": {
+            "total_selections": response.total_selections,
+            "daily_average": response.daily_average,
+            "peak_day": if response.peak_day.is_empty() { Value::Null } else { Value::String(response.peak_day.clone()) },
+            "peak_selections": response.peak_selections,
+            "growth_rate": response.growth_rate,
+        },
+        "daily_breakdown": breakdown,
+    }))
+    .into_response())
+}
+
+/// POST /api/v1/rankings/calculate?period=daily (operator; Bearer key when configured)
+pub async fn calculate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, Failure> {
+    let mut request = tonic::Request::new(pb::CalculateRankingsRequest {
+        period: params.get("period").unwrap_or_default().to_string(),
+    });
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+    {
+        request.metadata_mut().insert("authorization", value);
+    }
+    let response = match state.ranking().calculate_rankings(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) => return Ok(upstream_failure(status)),
+    };
+    let results: Vec<Value> = response
+        .results
+        .iter()
+        .map(|r| {
+            json!({
+                "period": r.period,
+                "total_selections": r.total_selections,
+                "entries": r.entries,
+                "duration_ms": r.duration_ms,
+                "counters_read": r.counters_read,
+            })
+        })
+        .collect();
+    Ok(Success::ok(json!({
+        "periods": response.periods,
+        "calculated_at": rfc3339(response.calculated_at.as_ref()),
+        "results": results,
+    }))
+    .into_response())
+}

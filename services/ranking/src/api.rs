@@ -1,0 +1,478 @@
+//! The `travel.ranking.v1.RankingService` implementation.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::{Request, Response, Status};
+use travel_cache::Cache;
+use travel_domain::{ApiError, Catalog, CountryCode, CountryInfo, ErrorCode};
+use travel_proto::ranking::v1 as pb;
+use travel_proto::ranking::v1::ranking_service_server::RankingService;
+use travel_runtime::status::{respond, to_status};
+use travel_selections::{
+    RankChange, RankingPeriod, Recorded, Selection, SelectionStore, StoredRanking,
+};
+
+use crate::config::RankingConfig;
+use crate::periods::trailing;
+use crate::rankings::Rankings;
+use crate::stats::country_stats;
+
+pub const MAX_USER_ID: usize = 100;
+pub const MAX_SESSION_ID: usize = 100;
+pub const MAX_REFERRER: usize = 500;
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 100;
+
+pub struct RankingApi {
+    store: Arc<dyn SelectionStore>,
+    cache: Arc<dyn Cache>,
+    rankings: Arc<Rankings>,
+    catalog: Arc<Catalog>,
+    config: RankingConfig,
+}
+
+fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn change(change: RankChange) -> i32 {
+    (match change {
+        RankChange::Up => pb::RankChange::Up,
+        RankChange::Down => pb::RankChange::Down,
+        RankChange::Same => pb::RankChange::Same,
+        RankChange::New => pb::RankChange::New,
+    }) as i32
+}
+
+/// A bounded free-text field: optional, at most `max` characters, no control
+/// characters.
+fn optional_text(parameter: &str, raw: &str, max: usize) -> Result<Option<String>, ApiError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.chars().count() > max || raw.chars().any(char::is_control) {
+        return Err(ApiError::invalid_parameter(
+            parameter,
+            &raw.chars().take(max).collect::<String>(),
+            &format!("at most {max} characters without control characters"),
+        ));
+    }
+    Ok(Some(raw.to_string()))
+}
+
+fn invalid_period(raw: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidPeriod,
+        format!("period: {raw:?} is not one of {expected}"),
+    )
+    .with_detail("period", raw, expected)
+}
+
+/// Compares in time independent of where the inputs differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// The rate-limit headers of api-v1, carried as gRPC metadata for the gateway.
+struct Budget {
+    limit: u64,
+    remaining: u64,
+    reset: u64,
+    window: u64,
+}
+
+impl Budget {
+    fn write(&self, metadata: &mut MetadataMap) {
+        for (name, value) in [
+            ("x-ratelimit-limit", self.limit),
+            ("x-ratelimit-remaining", self.remaining),
+            ("x-ratelimit-reset", self.reset),
+            ("x-ratelimit-window", self.window),
+        ] {
+            metadata.insert(name, MetadataValue::from(value));
+        }
+    }
+}
+
+impl RankingApi {
+    pub fn new(
+        store: Arc<dyn SelectionStore>,
+        cache: Arc<dyn Cache>,
+        rankings: Arc<Rankings>,
+        catalog: Arc<Catalog>,
+        config: RankingConfig,
+    ) -> Self {
+        Self {
+            store,
+            cache,
+            rankings,
+            catalog,
+            config,
+        }
+    }
+
+    fn hash(&self, value: &str) -> Option<String> {
+        (!value.is_empty()).then(|| {
+            let mut hasher = Sha256::new();
+            hasher.update(self.config.hash_salt.as_bytes());
+            hasher.update(value.as_bytes());
+            hex::encode(hasher.finalize())
+        })
+    }
+
+    fn country(&self, parameter: &str, raw: &str) -> Result<&CountryInfo, ApiError> {
+        if raw.trim().is_empty() {
+            return Err(ApiError::missing_parameter(
+                parameter,
+                "ISO 3166-1 alpha-2 code of a supported destination (EU for the euro area)",
+            ));
+        }
+        let code =
+            CountryCode::parse(raw).map_err(|_| ApiError::invalid_country(parameter, raw))?;
+        self.catalog
+            .country(code)
+            .ok_or_else(|| ApiError::invalid_country(parameter, raw))
+    }
+
+    /// Counts the selection against the client's budget; `Err` when it is spent. An
+    /// unreachable cache lets the selection through (and says so in the log).
+    async fn spend(&self, ip_hash: Option<&str>) -> Result<Option<Budget>, Status> {
+        let (Some(ip_hash), limit) = (ip_hash, self.config.selection_limit) else {
+            return Ok(None);
+        };
+        if limit == 0 {
+            return Ok(None);
+        }
+        let window = self.config.selection_window;
+        let counted = match self
+            .cache
+            .hit_window(&format!("selectionlimit:{ip_hash}"), window)
+            .await
+        {
+            Ok(counted) => counted,
+            Err(error) => {
+                tracing::warn!(%error, "selection limiter cache unreachable, selection allowed");
+                return Ok(None);
+            }
+        };
+        let reset = SystemTime::now()
+            .checked_add(counted.resets_in)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let budget = Budget {
+            limit,
+            remaining: limit.saturating_sub(counted.count),
+            reset,
+            window: window.as_secs().max(1),
+        };
+        if counted.count > limit {
+            let error = ApiError::new(
+                ErrorCode::RateLimitExceeded,
+                format!(
+                    "more than {limit} selections in {} seconds from this client",
+                    budget.window
+                ),
+            )
+            .with_detail(
+                "client_ip",
+                "",
+                format!("at most {limit} selections per {} seconds", budget.window),
+            );
+            let mut status = to_status(&error);
+            budget.write(status.metadata_mut());
+            let retry_after = counted.resets_in.max(Duration::from_secs(1)).as_secs();
+            status
+                .metadata_mut()
+                .insert("retry-after", MetadataValue::from(retry_after));
+            return Err(status);
+        }
+        Ok(Some(budget))
+    }
+
+    fn ranking_message(
+        &self,
+        ranking: &StoredRanking,
+        limit: usize,
+        offset: usize,
+    ) -> pb::GetRankingsResponse {
+        let entries = ranking
+            .entries
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|entry| {
+                let country = CountryCode::parse(&entry.country_code)
+                    .ok()
+                    .and_then(|code| self.catalog.country(code));
+                pb::RankingEntry {
+                    rank: entry.rank,
+                    country_code: entry.country_code.clone(),
+                    country_name: country.map(|c| c.name_ko).unwrap_or_default().to_string(),
+                    country_name_en: country.map(|c| c.name_en).unwrap_or_default().to_string(),
+                    score: entry.score,
+                    percentage: entry.percentage,
+                    change: change(entry.change),
+                    change_value: entry.change_value.map(|v| {
+                        i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+                    }),
+                    previous_rank: entry.previous_rank,
+                }
+            })
+            .collect();
+        pb::GetRankingsResponse {
+            period: ranking.period.as_str().to_string(),
+            total_selections: ranking.total_selections,
+            last_updated: Some(timestamp(ranking.last_updated)),
+            ranking: entries,
+            total_entries: u32::try_from(ranking.entries.len()).unwrap_or(u32::MAX),
+            period_start: date(ranking.period_start),
+            period_end: date(ranking.period_end),
+            time_zone: ranking.metadata.time_zone.clone(),
+        }
+    }
+
+    async fn get_rankings(
+        &self,
+        request: pb::GetRankingsRequest,
+    ) -> Result<pb::GetRankingsResponse, ApiError> {
+        let period = if request.period.is_empty() {
+            RankingPeriod::Daily
+        } else {
+            RankingPeriod::parse(&request.period)
+                .ok_or_else(|| invalid_period(&request.period, "daily, weekly or monthly"))?
+        };
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid_parameter(
+                "limit",
+                &limit.to_string(),
+                &format!("an integer from 1 to {MAX_LIMIT}"),
+            ));
+        }
+        let offset = request.offset.unwrap_or(0);
+        let (ranking, _) = self.rankings.current(period, Utc::now()).await?;
+        Ok(self.ranking_message(&ranking, limit as usize, offset as usize))
+    }
+
+    async fn country_stats(
+        &self,
+        request: pb::GetCountryStatsRequest,
+    ) -> Result<pb::GetCountryStatsResponse, ApiError> {
+        let country = self.country("country_code", &request.country_code)?;
+        let label = if request.period.is_empty() {
+            "7d".to_string()
+        } else {
+            request.period.trim().to_ascii_lowercase()
+        };
+        let days = match label.as_str() {
+            "7d" => 7,
+            "30d" => 30,
+            "90d" => 90,
+            _ => return Err(invalid_period(&request.period, "7d, 30d or 90d")),
+        };
+        let (from, to) = trailing(days, self.rankings.today(Utc::now()));
+        let counts = self.rankings.day_counts(from, to).await?;
+        let stats = country_stats(country.code.as_str(), from, to, &counts);
+        Ok(pb::GetCountryStatsResponse {
+            country_code: country.code.to_string(),
+            country_name: country.name_ko.to_string(),
+            country_name_en: country.name_en.to_string(),
+            period: label,
+            total_selections: stats.total,
+            daily_average: stats.daily_average,
+            peak_day: stats.peak_day.map(date).unwrap_or_default(),
+            peak_selections: stats.peak_selections,
+            growth_rate: stats.growth_rate,
+            daily_breakdown: stats
+                .breakdown
+                .iter()
+                .map(|d| pb::DailyCount {
+                    date: date(d.day),
+                    count: d.count,
+                    rank: d.rank,
+                })
+                .collect(),
+            start_date: date(from),
+            end_date: date(to),
+        })
+    }
+
+    async fn calculate(
+        &self,
+        authorization: Option<&str>,
+        request: pb::CalculateRankingsRequest,
+    ) -> Result<pb::CalculateRankingsResponse, ApiError> {
+        if let Some(key) = &self.config.operator_api_key {
+            let presented = authorization
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim);
+            if !presented.is_some_and(|p| same_secret(p, key)) {
+                return Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "recalculation needs Authorization: Bearer <operator API key>",
+                )
+                .with_detail("authorization", "", "Bearer <operator API key>"));
+            }
+        }
+        let periods = if request.period.is_empty() {
+            RankingPeriod::ALL.to_vec()
+        } else {
+            vec![
+                RankingPeriod::parse(&request.period)
+                    .ok_or_else(|| invalid_period(&request.period, "daily, weekly or monthly"))?,
+            ]
+        };
+        let now = Utc::now();
+        let mut results = Vec::new();
+        for period in &periods {
+            let ranking = self.rankings.calculate(*period, now).await?;
+            results.push(pb::CalculatedPeriod {
+                period: period.as_str().to_string(),
+                total_selections: ranking.total_selections,
+                entries: u32::try_from(ranking.entries.len()).unwrap_or(u32::MAX),
+                duration_ms: ranking.metadata.duration_ms,
+                counters_read: ranking.metadata.counters_read,
+            });
+        }
+        Ok(pb::CalculateRankingsResponse {
+            periods: periods.iter().map(|p| p.as_str().to_string()).collect(),
+            calculated_at: Some(timestamp(now)),
+            results,
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl RankingService for RankingApi {
+    #[tracing::instrument(skip_all, fields(country = %request.get_ref().country_code))]
+    async fn record_selection(
+        &self,
+        request: Request<pb::RecordSelectionRequest>,
+    ) -> Result<Response<pb::RecordSelectionResponse>, Status> {
+        let request = request.into_inner();
+        let validated = (|| {
+            if request.user_id.trim().is_empty() {
+                return Err(ApiError::missing_parameter(
+                    "user_id",
+                    &format!("a user id of 1 to {MAX_USER_ID} characters"),
+                ));
+            }
+            let user_id = optional_text("user_id", &request.user_id, MAX_USER_ID)?
+                .expect("checked non-empty above");
+            let country = self.country("country_code", &request.country_code)?;
+            let session_id = optional_text("session_id", &request.session_id, MAX_SESSION_ID)?;
+            let referrer = optional_text("referrer", &request.referrer, MAX_REFERRER)?;
+            Ok((user_id, country.code, session_id, referrer))
+        })();
+        let (user_id, country, session_id, referrer) = match validated {
+            Ok(fields) => fields,
+            Err(error) => return respond(Err(error)),
+        };
+        let ip_hash = self.hash(&request.client_ip);
+        let budget = self.spend(ip_hash.as_deref()).await?;
+
+        let now = Utc::now();
+        let retention = chrono::Duration::from_std(self.config.store.retention)
+            .unwrap_or(chrono::Duration::days(90));
+        let selection = Selection {
+            selection_id: uuid::Uuid::new_v4().to_string(),
+            user_id,
+            country_code: country.to_string(),
+            selected_at: now,
+            day: self.rankings.today(now),
+            session_id,
+            referrer,
+            ip_hash,
+            user_agent_hash: self.hash(&request.user_agent),
+            expires_at: now + retention,
+        };
+        let recorded = self.store.record(&selection).await.map_err(|e| {
+            let error = ApiError::from(e);
+            tracing::error!(code = %error.code, "selection not stored");
+            to_status(&error)
+        })?;
+        if recorded == Recorded::Duplicate {
+            // A fresh id and instant cannot collide unless the store retried for us.
+            tracing::debug!(selection_id = %selection.selection_id, "selection already stored");
+        }
+        let mut response = Response::new(pb::RecordSelectionResponse {
+            selection_id: selection.selection_id,
+            recorded_at: Some(timestamp(now)),
+            selection_date: date(selection.day),
+        });
+        if let Some(budget) = budget {
+            budget.write(response.metadata_mut());
+        }
+        Ok(response)
+    }
+
+    async fn get_rankings(
+        &self,
+        request: Request<pb::GetRankingsRequest>,
+    ) -> Result<Response<pb::GetRankingsResponse>, Status> {
+        respond(RankingApi::get_rankings(self, request.into_inner()).await)
+    }
+
+    async fn get_country_stats(
+        &self,
+        request: Request<pb::GetCountryStatsRequest>,
+    ) -> Result<Response<pb::GetCountryStatsResponse>, Status> {
+        respond(self.country_stats(request.into_inner()).await)
+    }
+
+    async fn calculate_rankings(
+        &self,
+        request: Request<pb::CalculateRankingsRequest>,
+    ) -> Result<Response<pb::CalculateRankingsResponse>, Status> {
+        let authorization = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        respond(
+            self.calculate(authorization.as_deref(), request.into_inner())
+                .await,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert!(same_secret("k3y", "k3y"));
+        assert!(!same_secret("k3y", "k3z"));
+        assert!(!same_secret("", "k3y"));
+    }
+
+    #[test]
+    fn free_text_is_bounded() {
+        assert_eq!(optional_text("referrer", "", 5).unwrap(), None);
+        assert_eq!(
+            optional_text("referrer", "한국어ok", 5).unwrap().as_deref(),
+            Some("한국어ok")
+        );
+        let error = optional_text("referrer", "abcdef", 5).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidParameter);
+        assert_eq!(error.parameter.as_deref(), Some("referrer"));
+        assert!(optional_text("session_id", "a\nb", 5).is_err());
+    }
+}
