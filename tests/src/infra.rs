@@ -20,6 +20,12 @@ pub fn redis_url() -> String {
     std::env::var("TRAVEL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string())
 }
 
+/// The TLS Redis of `make infra-up` (its CA in `SSL_CERT_FILE`, set by the Makefile).
+pub fn redis_tls_url() -> String {
+    std::env::var("TRAVEL_TEST_REDIS_TLS_URL")
+        .unwrap_or_else(|_| "rediss://localhost:6380".to_string())
+}
+
 /// A database that exists for one test.
 pub struct MySqlDatabase {
     pub config: StoreConfig,

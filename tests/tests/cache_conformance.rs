@@ -14,7 +14,19 @@ async fn memory() -> Arc<dyn Cache> {
 
 #[cfg(feature = "infra")]
 async fn redis() -> Arc<dyn Cache> {
-    let url = travel_tests::infra::redis_url();
+    redis_at(travel_tests::infra::redis_url()).await
+}
+
+/// Redis over TLS (`rediss://`, as ElastiCache with in-transit encryption): the
+/// server `make infra-up` starts with a certificate of its own test CA, which the
+/// suite trusts through `SSL_CERT_FILE`.
+#[cfg(feature = "infra")]
+async fn redis_tls() -> Arc<dyn Cache> {
+    redis_at(travel_tests::infra::redis_tls_url()).await
+}
+
+#[cfg(feature = "infra")]
+async fn redis_at(url: String) -> Arc<dyn Cache> {
     let mut config = CacheConfig::new(url::Url::parse(&url).unwrap());
     config.prefix = travel_tests::infra::unique_prefix();
     config.command_timeout = Duration::from_secs(2);
@@ -165,6 +177,8 @@ macro_rules! suite {
 suite!(memory);
 #[cfg(feature = "infra")]
 suite!(redis);
+#[cfg(feature = "infra")]
+suite!(redis_tls);
 
 #[tokio::test]
 async fn unreachable_redis_fails_fast_with_unavailable() {

@@ -86,10 +86,22 @@ impl CacheConfig {
 /// A Redis that is down does not fail this call: commands fail until it is back.
 pub async fn connect(config: &CacheConfig) -> Result<Arc<dyn Cache>> {
     match config.url.scheme() {
-        "redis" | "rediss" => Ok(Arc::new(redis::RedisCache::connect(config).await?)),
+        "redis" | "rediss" => {
+            if config.url.scheme() == "rediss" {
+                install_crypto_provider();
+            }
+            Ok(Arc::new(redis::RedisCache::connect(config).await?))
+        }
         "memory" => Ok(Arc::new(memory::MemoryCache::new(config))),
         other => Err(CacheError::Config(format!(
             "unsupported cache URL scheme {other:?}: expected redis://, rediss:// or memory://"
         ))),
     }
+}
+
+/// rustls needs one process-wide crypto provider and cannot pick it by itself when a
+/// binary links two (the AWS SDK brings aws-lc-rs, fred and kube use ring). A no-op
+/// when one is installed already.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
