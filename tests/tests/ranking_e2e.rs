@@ -611,3 +611,91 @@ async fn grpc_web_through_the_gateway() {
     assert_eq!(stats.daily_breakdown.len(), 30);
     app.stop().await;
 }
+
+/// The same service on DynamoDB (moto in `make test-infra`): selections through the
+/// gateway land in the legacy table layout, rankings and stats read its counters.
+#[cfg(feature = "infra")]
+#[tokio::test]
+async fn on_dynamodb_through_the_gateway() {
+    let tables = travel_tests::infra::DynamoDbTables::new().await;
+    let config = tables.config.clone();
+    let endpoint = config.endpoint.clone().unwrap();
+    let app = spawn_app(&[
+        UNLIMITED,
+        ("TRAVEL_HASH_SALT", "pepper"),
+        ("TRAVEL_SELECTIONS_URL", "dynamodb://"),
+        ("TRAVEL_SELECTIONS_TABLE", &config.selections_table),
+        ("TRAVEL_RANKING_RESULTS_TABLE", &config.results_table),
+        ("TRAVEL_DYNAMODB_ENDPOINT", &endpoint),
+        ("TRAVEL_DYNAMODB_REGION", "ap-northeast-2"),
+        ("TRAVEL_DYNAMODB_CREATE_TABLES", "true"),
+    ])
+    .await;
+    select_many(&app, &[("JP", 3), ("VN", 2), ("GB", 2)]).await;
+    calculate(&app).await;
+    let (status, body) = app.get_json("/api/v1/rankings?period=weekly").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["total_selections"], 7);
+    assert_eq!(
+        table(&body),
+        [
+            ("JP".to_string(), 3, "NEW".to_string(), Value::Null),
+            ("GB".to_string(), 2, "NEW".to_string(), Value::Null),
+            ("VN".to_string(), 2, "NEW".to_string(), Value::Null),
+        ]
+    );
+    let (_, stats) = app.get_json("/api/v1/rankings/stats/VN?period=7d").await;
+    assert_eq!(stats["data"]["statistics"]["total_selections"], 2);
+    assert_eq!(
+        stats["data"]["daily_breakdown"][6],
+        json!({"date": seoul_today().to_string(), "count": 2, "rank": 3})
+    );
+
+    // The stored items: the legacy keys, the hash, the TTL attribute, and the result.
+    let today = seoul_today().to_string();
+    let items = tables
+        .client
+        .query()
+        .table_name(&config.selections_table)
+        .index_name("country-date-index")
+        .key_condition_expression("country_code = :c AND selection_date = :d")
+        .expression_attribute_values(
+            ":c",
+            aws_sdk_dynamodb::types::AttributeValue::S("JP".into()),
+        )
+        .expression_attribute_values(":d", aws_sdk_dynamodb::types::AttributeValue::S(today))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        let key = item["selection_timestamp_userid"].as_s().unwrap();
+        assert!(
+            key.ends_with(&format!("#{}", item["user_id"].as_s().unwrap())),
+            "{key}"
+        );
+        assert_eq!(
+            item["ip_hash"].as_s().unwrap(),
+            &salted("pepper", "127.0.0.1")
+        );
+        assert!(item["expires_at"].as_n().is_ok());
+    }
+    let result = tables
+        .client
+        .get_item()
+        .table_name(&config.results_table)
+        .key(
+            "period",
+            aws_sdk_dynamodb::types::AttributeValue::S("weekly".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("weekly ranking stored");
+    assert_eq!(result["ranking"].as_l().unwrap().len(), 3);
+    app.stop().await;
+    tables.delete().await;
+}
