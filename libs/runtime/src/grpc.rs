@@ -130,6 +130,9 @@ impl GrpcServer {
         });
         Server::builder()
             .trace_fn(grpc_request_span)
+            .layer(tower::layer::layer_fn(
+                crate::grpc_metrics::CallMetrics::new,
+            ))
             .add_routes(self.routes.routes())
             .serve_with_incoming_shutdown(incoming, stop)
             .await

@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod dependencies;
 pub mod grpc;
+mod grpc_metrics;
 pub mod metrics;
 pub mod settings;
 pub mod shutdown;

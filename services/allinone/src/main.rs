@@ -20,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
         "starting the all-in-one"
     );
 
+    // Off unless asked for: one exporter for every component of the process.
+    if let Some(addr) = or_exit(travel_runtime::metrics::metrics_addr(&env, "off")) {
+        travel_runtime::metrics::serve(addr)?;
+    }
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
     let app = travel_allinone::start(config, shutdown).await?;

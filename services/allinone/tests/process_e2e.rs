@@ -1,6 +1,7 @@
-//! SIGTERM under steady load: the process reports itself unhealthy for the drain
-//! period (a load balancer stops routing to it), keeps answering meanwhile, finishes
-//! what is in flight, and exits 0 — with not one failed request.
+//! The real all-in-one process. SIGTERM under steady load: it reports itself unhealthy
+//! for the drain period (a load balancer stops routing to it), keeps answering
+//! meanwhile, finishes what is in flight, and exits 0 — with not one failed request.
+//! And its Prometheus endpoint counts what the chart's alerts read.
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -17,24 +18,28 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_under_load_drops_no_request() {
-    let data_dir = tempfile::tempdir().unwrap();
+/// Starts the real all-in-one binary on a free port; returns it once /health is 200.
+async fn spawn(
+    data_dir: &std::path::Path,
+    extra: &[(&str, String)],
+) -> (tokio::process::Child, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_travel-allinone"))
-        .env("TRAVEL_DATA_DIR", data_dir.path())
+    let mut command = Command::new(env!("CARGO_BIN_EXE_travel-allinone"));
+    command
+        .env("TRAVEL_DATA_DIR", data_dir)
         .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
         .env("TRAVEL_INGEST_EVERY", "off")
         .env("TRAVEL_RANKING_EVERY", "off")
         .env("TRAVEL_RATE_LIMIT", "100000000")
         .env("TRAVEL_SELECTION_LIMIT", "0")
-        .env("TRAVEL_SHUTDOWN_DRAIN", "1s")
         .env("TRAVEL_LOG", "warn")
         .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        .kill_on_drop(true);
+    for (key, value) in extra {
+        command.env(key, value);
+    }
+    let child = command.spawn().unwrap();
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -49,6 +54,18 @@ async fn sigterm_under_load_drops_no_request() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (child, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_drops_no_request() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = spawn(
+        data_dir.path(),
+        &[("TRAVEL_SHUTDOWN_DRAIN", "1s".to_string())],
+    )
+    .await;
+    let http = reqwest::Client::new();
 
     // The "load balancer": routes while /health says so, like a readiness probe.
     let routing = Arc::new(AtomicBool::new(true));
@@ -136,4 +153,60 @@ async fn sigterm_under_load_drops_no_request() {
     assert!(sent > before_signal, "load continued after the signal");
     assert!(sent > 50, "steady load: {sent} requests");
     assert_eq!(failed, 0, "{failed} of {sent} requests failed");
+}
+
+/// The Prometheus endpoint the chart's ServiceMonitor scrapes, with the series its
+/// alerts use: gateway requests by route and status, gRPC calls by method and code.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_grpc_code() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let metrics_port = free_port();
+    let (_child, base) = spawn(
+        data_dir.path(),
+        &[("TRAVEL_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for path in [
+        "/api/v1/currencies/latest?symbols=USD",
+        "/api/v1/currencies/latest?symbols=USD",
+        "/api/v1/currencies/latest?symbols=XYZ",
+    ] {
+        http.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    let text = http
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |needle: &[&str]| -> f64 {
+        text.lines()
+            .find(|line| needle.iter().all(|n| line.contains(n)))
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no series with {needle:?} in:\n{text}"))
+    };
+    let latest = "route=\"/api/v1/currencies/latest\"";
+    assert_eq!(
+        value(&["travel_http_requests_total{", latest, "status=\"200\""]),
+        2.0
+    );
+    assert_eq!(
+        value(&["travel_http_requests_total{", latest, "status=\"400\""]),
+        1.0
+    );
+    assert!(text.contains("travel_http_request_duration_seconds_bucket{"));
+    let method = "method=\"/travel.currency.v1.CurrencyService/GetLatestRates\"";
+    assert_eq!(
+        value(&["travel_grpc_requests_total{", method, "code=\"0\""]),
+        2.0
+    );
+    // INVALID_ARGUMENT
+    assert_eq!(
+        value(&["travel_grpc_requests_total{", method, "code=\"3\""]),
+        1.0
+    );
 }
