@@ -21,7 +21,31 @@ pub struct TestApp {
     _data_dir: tempfile::TempDir,
 }
 
+/// What a browser's gRPC-Web library does, as a tower service: HTTP/1.1 to the
+/// gateway with the gRPC-Web framing. Wrap it in any generated client.
+pub type GrpcWeb = tonic_web::GrpcWebClientService<
+    hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        tonic_web::GrpcWebCall<tonic::body::Body>,
+    >,
+>;
+
 impl TestApp {
+    /// A gRPC-Web transport to the gateway and its origin, for
+    /// `XServiceClient::with_origin(service, origin)`.
+    pub fn grpc_web(&self) -> (GrpcWeb, http::Uri) {
+        let http =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let service = tower::ServiceBuilder::new()
+            .layer(tonic_web::GrpcWebClientLayer::new())
+            .service(http);
+        (
+            service,
+            self.base_url.parse().expect("the gateway URL is a URI"),
+        )
+    }
+
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {
             app.stop().await.expect("clean shutdown");

@@ -2,5 +2,6 @@
 //! clients for REST, gRPC and gRPC-Web, and per-test databases on the real servers.
 
 pub mod app;
+pub mod bench;
 pub mod ecb;
 pub mod infra;

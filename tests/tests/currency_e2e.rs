@@ -1,8 +1,6 @@
 //! End to end on the all-in-one: every currency route over REST, gRPC and gRPC-Web,
 //! checked against the shipped ECB data; bad inputs; cache behaviour.
 
-use std::str::FromStr;
-
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
@@ -675,20 +673,7 @@ async fn grpc_web_through_the_gateway() {
     app.stop().await;
 }
 
-type WebClient = CurrencyServiceClient<
-    tonic_web::GrpcWebClientService<
-        hyper_util::client::legacy::Client<
-            hyper_util::client::legacy::connect::HttpConnector,
-            tonic_web::GrpcWebCall<tonic::body::Body>,
-        >,
-    >,
->;
-
-fn grpc_web_client(app: &TestApp) -> WebClient {
-    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let service = tower::ServiceBuilder::new()
-        .layer(tonic_web::GrpcWebClientLayer::new())
-        .service(http);
-    CurrencyServiceClient::with_origin(service, http::Uri::from_str(&app.base_url).unwrap())
+fn grpc_web_client(app: &TestApp) -> CurrencyServiceClient<travel_tests::app::GrpcWeb> {
+    let (service, origin) = app.grpc_web();
+    CurrencyServiceClient::with_origin(service, origin)
 }

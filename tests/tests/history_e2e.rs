@@ -476,13 +476,8 @@ async fn grpc_and_grpc_web_serve_history() {
         .into_inner();
     assert_eq!(stats.current_rate, Some(1491.76));
 
-    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let service = tower::ServiceBuilder::new()
-        .layer(tonic_web::GrpcWebClientLayer::new())
-        .service(http);
-    let mut web =
-        HistoryServiceClient::with_origin(service, http::Uri::from_str(&app.base_url).unwrap());
+    let (service, origin) = app.grpc_web();
+    let mut web = HistoryServiceClient::with_origin(service, origin);
     let history = web
         .get_history(pb::GetHistoryRequest {
             target: "USD".into(),

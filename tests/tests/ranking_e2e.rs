@@ -3,8 +3,6 @@
 //! the contract's codes, the per-IP selection budget, the operator key and the stored
 //! hashes.
 
-use std::str::FromStr;
-
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tonic_types::StatusExt;
@@ -510,22 +508,9 @@ async fn only_salted_hashes_of_ip_and_agent_are_stored() {
     app.stop().await;
 }
 
-type WebClient = RankingServiceClient<
-    tonic_web::GrpcWebClientService<
-        hyper_util::client::legacy::Client<
-            hyper_util::client::legacy::connect::HttpConnector,
-            tonic_web::GrpcWebCall<tonic::body::Body>,
-        >,
-    >,
->;
-
-fn grpc_web_client(app: &TestApp) -> WebClient {
-    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let service = tower::ServiceBuilder::new()
-        .layer(tonic_web::GrpcWebClientLayer::new())
-        .service(http);
-    RankingServiceClient::with_origin(service, http::Uri::from_str(&app.base_url).unwrap())
+fn grpc_web_client(app: &TestApp) -> RankingServiceClient<travel_tests::app::GrpcWeb> {
+    let (service, origin) = app.grpc_web();
+    RankingServiceClient::with_origin(service, origin)
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 //!
 //! Figures are printed, never asserted: shared machines make timed assertions flaky.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use hdrhistogram::Histogram;
+use travel_tests::bench::{Guard, free_port, rss_kib, wait_healthy};
 
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for the Trip Currency Mesh gateway")]
@@ -52,48 +53,6 @@ fn humantime_duration(raw: &str) -> Result<Duration, String> {
         "s" | "" => Ok(Duration::from_secs(value)),
         "m" => Ok(Duration::from_secs(value * 60)),
         _ => Err(format!("bad duration unit in {raw:?}")),
-    }
-}
-
-/// Kills the child process when dropped, so a failed run leaves nothing behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-async fn wait_healthy(client: &reqwest::Client, base: &str, limit: Duration) -> anyhow::Result<()> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(response) = client.get(format!("{base}/health")).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("{base} did not become healthy within {limit:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -5,17 +5,18 @@
 //! - ranking calculation time after 10k and after 1M stored selections (target: the
 //!   1M time at most 2× the 10k time, since a calculation reads counters only).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use clap::Parser;
 use hdrhistogram::Histogram;
 use travel_ranking::Rankings;
 use travel_selections::{RankingPeriod, Selection, SelectionStore, SelectionStoreConfig};
+use travel_tests::bench::{Guard, free_port, wait_healthy};
 
 #[derive(Parser)]
 #[command(about = "Selections through the gateway and ranking calculation time")]
@@ -30,21 +31,6 @@ struct Args {
     /// Selections stored for the large calculation.
     #[arg(long, default_value_t = 1_000_000)]
     large: u64,
-}
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 const COUNTRIES: [&str; 20] = [
@@ -184,19 +170,6 @@ async fn calculation_ms(rankings: &Rankings, runs: usize) -> anyhow::Result<(f64
     Ok((times[times.len() / 2], counters, total))
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{base}/health")).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("{base} did not become healthy")
-}
-
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -223,7 +196,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("starting {}", args.allinone))?;
     let _guard = Guard(child);
     let base = format!("http://127.0.0.1:{port}");
-    wait_healthy(&reqwest::Client::new(), &base).await?;
+    wait_healthy(&reqwest::Client::new(), &base, Duration::from_secs(120)).await?;
     let clients: Arc<Vec<reqwest::Client>> = Arc::new(
         (0..args.connections)
             .map(|_| {
