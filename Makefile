@@ -14,8 +14,8 @@ export TRAVEL_DATA_DIR
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
 	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
-	@echo "make test-infra  the conformance suites against MariaDB/MySQL and Redis"
-	@echo "make bench       load generator and start-up figures (release build)"
+	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
+	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
 	@echo "make lint        rustfmt and clippy with warnings as errors"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
 
