@@ -95,6 +95,30 @@ async fn published_events(rig: &Rig) -> Vec<travel_domain::Observation> {
         .collect()
 }
 
+/// The trace ids in the `traceparent` headers of the published records.
+async fn published_trace_ids(rig: &Rig) -> Vec<String> {
+    let mut consumer = rig
+        .bus
+        .consumer("inspect-traces", &[travel_events::RATES_TOPIC])
+        .await
+        .unwrap();
+    let records = consumer
+        .poll(1000, Duration::from_millis(200))
+        .await
+        .unwrap();
+    records
+        .iter()
+        .map(|r| {
+            let value = r
+                .header(travel_runtime::context::TRACEPARENT)
+                .expect("traceparent");
+            travel_runtime::context::trace_id(value)
+                .expect("a well-formed traceparent")
+                .to_string()
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn all_sources_up_the_newest_day_wins_with_real_tts_ttb() {
     let server = MockServer::start().await;
@@ -123,6 +147,13 @@ async fn all_sources_up_the_newest_day_wins_with_real_tts_ttb() {
     );
     let events = published_events(&rig).await;
     assert_eq!(events.len(), report.published);
+    // Every record carries W3C trace context, without a tracer too: one trace per run.
+    let traces = published_trace_ids(&rig).await;
+    assert_eq!(traces.len(), report.published);
+    assert!(
+        traces.iter().all(|t| t.len() == 32 && t == &traces[0]),
+        "{traces:?}"
+    );
     // USD: Korea Eximbank's day (searched 2026-11-27) is the newest; its TTS/TTB travel.
     let usd = events
         .iter()

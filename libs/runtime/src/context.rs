@@ -62,6 +62,55 @@ pub fn propagate(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, 
     Ok(request)
 }
 
+/// W3C trace context for a message leaving the process (Kafka record headers): the
+/// current span's when a tracer records it, else a fresh unsampled trace (flags 00),
+/// so that consumers can still tell which records one run published.
+pub fn message_trace_headers() -> Vec<(String, String)> {
+    let context = tracing::Span::current().context();
+    let mut carrier = std::collections::HashMap::new();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut carrier);
+    });
+    if !carrier.contains_key(TRACEPARENT) {
+        let trace_id = uuid::Uuid::new_v4().simple().to_string();
+        let span_id = uuid::Uuid::new_v4().simple().to_string();
+        carrier.insert(
+            TRACEPARENT.to_string(),
+            format!("00-{trace_id}-{}-00", &span_id[..16]),
+        );
+    }
+    carrier.into_iter().collect()
+}
+
+pub const TRACEPARENT: &str = "traceparent";
+
+/// Makes `span` a child of the trace a consumed message carried (when spans are
+/// exported; the trace id is also a field of the span for the logs).
+pub fn continue_message_trace(span: &tracing::Span, headers: &[(String, String)]) {
+    if span.is_disabled() {
+        return;
+    }
+    let carrier: std::collections::HashMap<String, String> = headers.iter().cloned().collect();
+    let parent =
+        opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
+    let _ = span.set_parent(parent);
+}
+
+/// The trace id of a well-formed W3C `traceparent` (version 00).
+pub fn trace_id(traceparent: &str) -> Option<&str> {
+    let mut parts = traceparent.split('-');
+    let (version, trace, span, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (version == "00"
+        && hex(trace, 32)
+        && hex(span, 16)
+        && hex(flags, 2)
+        && parts.next().is_none()
+        && trace.bytes().any(|b| b != b'0'))
+    .then_some(trace)
+}
+
 /// The span of an incoming gRPC call, child of the caller's trace when it sent one.
 pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
     let request_id = request
@@ -82,4 +131,37 @@ pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
         let _ = span.set_parent(parent);
     }
     span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_carry_a_valid_traceparent_without_a_tracer() {
+        let headers = message_trace_headers();
+        let value = &headers.iter().find(|(k, _)| k == TRACEPARENT).unwrap().1;
+        let id = trace_id(value).expect("well-formed");
+        assert_eq!(id.len(), 32);
+        assert!(value.ends_with("-00"), "{value}");
+        // Each call starts its own trace.
+        let other = message_trace_headers();
+        assert_ne!(trace_id(&other[0].1), Some(id));
+    }
+
+    #[test]
+    fn malformed_traceparents_are_refused() {
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(trace_id(good), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        for bad in [
+            "",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+            "00-4bf92f3577b34da6a3ce929d0e0e47zz-00f067aa0ba902b7-01",
+        ] {
+            assert_eq!(trace_id(bad), None, "{bad}");
+        }
+    }
 }

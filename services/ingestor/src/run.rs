@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 use travel_bus::Publisher;
 use travel_cache::Cache;
 use travel_domain::quote::rate_cache_key;
@@ -210,13 +209,8 @@ impl Ingestor {
             self.save_breaker(name, &breaker).await;
         }
 
-        let context = tracing::Span::current().context();
-        let mut headers = Vec::new();
-        opentelemetry::global::get_text_map_propagator(|propagator| {
-            let mut carrier = std::collections::HashMap::new();
-            propagator.inject_context(&context, &mut carrier);
-            headers.extend(carrier);
-        });
+        // One trace per run: every record of it carries the same trace id.
+        let headers = travel_runtime::context::message_trace_headers();
 
         for (currency, mut list) in candidates {
             // Only the newest business day counts: an older day is not a second opinion.

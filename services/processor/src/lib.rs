@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
 use travel_bus::{Bus, BusError, Consumer, Publisher, Record, dead_letter, dead_letter_topic};
 use travel_cache::Cache;
 use travel_domain::quote::{RATE_CACHE_TTL, rate_cache_entry};
 use travel_domain::{Catalog, CurrencyCode, Observation};
 use travel_events::{RATES_TOPIC, decode};
+use travel_runtime::context::{TRACEPARENT, continue_message_trace, trace_id};
 use travel_runtime::{ConfigError, Env, Shutdown};
 use travel_storage::{RateStore, StoreError};
 
@@ -190,6 +192,29 @@ impl Processor {
     }
 
     async fn handle(
+        &self,
+        publisher: &dyn Publisher,
+        batch: &[Record],
+    ) -> Result<BatchOutcome, BatchError> {
+        // The batch continues the trace of its first record (the ingestion run that
+        // published it); a batch spanning runs names the first one.
+        let first = batch
+            .first()
+            .map(|r| r.headers.as_slice())
+            .unwrap_or_default();
+        let trace_id = first
+            .iter()
+            .find(|(k, _)| k == TRACEPARENT)
+            .and_then(|(_, v)| trace_id(v))
+            .unwrap_or("-")
+            .to_string();
+        let span =
+            tracing::info_span!("process_batch", records = batch.len(), trace_id = %trace_id);
+        continue_message_trace(&span, first);
+        self.handle_in_span(publisher, batch).instrument(span).await
+    }
+
+    async fn handle_in_span(
         &self,
         publisher: &dyn Publisher,
         batch: &[Record],
