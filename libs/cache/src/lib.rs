@@ -32,6 +32,17 @@ pub struct WindowCount {
     pub resets_in: Duration,
 }
 
+impl WindowCount {
+    /// When the window resets, in unix seconds (the `X-RateLimit-Reset` value).
+    pub fn resets_at_unix(&self) -> u64 {
+        std::time::SystemTime::now()
+            .checked_add(self.resets_in)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+    }
+}
+
 /// A string key-value cache with per-entry time-to-live.
 #[async_trait]
 pub trait Cache: Send + Sync + 'static {

@@ -118,7 +118,11 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     } else {
         Vec::new()
     };
-    let (store, cache) = (backends.store.clone(), backends.cache.clone());
+    let (store, cache, catalog) = (
+        backends.store.clone(),
+        backends.cache.clone(),
+        backends.catalog.clone(),
+    );
 
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
     let environment = config.common.environment.clone();
@@ -172,7 +176,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     let ranking_backends = travel_ranking::RankingBackends {
         store: travel_ranking::open_store(&config.ranking).await?,
         cache: cache.clone(),
-        catalog: Arc::new(travel_domain::Catalog::new()),
+        catalog,
         leadership: Arc::new(travel_leadership::AlwaysLeader),
     };
     let ranking_listener = bind("TRAVEL_RANKING_ADDR", config.ranking_addr).await?;

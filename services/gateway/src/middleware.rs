@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -317,11 +317,7 @@ pub async fn rate_limit(State(limit): State<RateLimit>, request: Request, next: 
     headers.insert("x-ratelimit-limit", header_number(limit.limit));
     headers.insert("x-ratelimit-window", header_number(window_secs));
     if let Ok(count) = counted {
-        let reset = SystemTime::now()
-            .checked_add(count.resets_in)
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let reset = count.resets_at_unix();
         headers.insert(
             "x-ratelimit-remaining",
             header_number(limit.limit.saturating_sub(count.count)),

@@ -1,7 +1,7 @@
 //! The `travel.ranking.v1.RankingService` implementation.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -170,15 +170,10 @@ impl RankingApi {
                 return Ok(None);
             }
         };
-        let reset = SystemTime::now()
-            .checked_add(counted.resets_in)
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
         let budget = Budget {
             limit,
             remaining: limit.saturating_sub(counted.count),
-            reset,
+            reset: counted.resets_at_unix(),
             window: window.as_secs().max(1),
         };
         if counted.count > limit {
