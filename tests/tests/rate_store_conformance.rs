@@ -294,6 +294,112 @@ async fn concurrent_writers_lose_and_duplicate_nothing(store: Arc<dyn RateStore>
     assert_eq!(day[0].close, dec!(1659));
 }
 
+async fn corrections_recompute_their_days(store: &dyn RateStore) {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    store
+        .record_observations(&[
+            obs("GBP", "BOK", at(20, 1, 0), dec!(1800)),
+            obs("GBP", "BOK", at(20, 2, 0), dec!(1810)),
+            obs("GBP", "ECB", at(21, 2, 0), dec!(1805)),
+        ])
+        .await
+        .unwrap();
+    // The source corrects the 02:00 quote: same key, another mid.
+    let outcome = store
+        .record_observations(&[obs("GBP", "BOK", at(20, 2, 0), dec!(1790))])
+        .await
+        .unwrap();
+    assert_eq!(outcome.observations, 1);
+    let days = store
+        .daily_rates(code("GBP"), day(20), day(21))
+        .await
+        .unwrap();
+    assert_eq!(days[0].count, 2, "a correction is no new observation");
+    assert_eq!(days[0].sum, dec!(3590));
+    assert_eq!((days[0].high, days[0].low), (dec!(1800), dec!(1790)));
+    assert_eq!(days[0].close, dec!(1790));
+
+    // A correction that moves the only observation of the 21st to the 20th (another
+    // business-day rule): the 21st disappears, the 20th gains it.
+    let mut moved = obs("GBP", "ECB", at(21, 2, 0), dec!(1805));
+    moved.rate_date = day(20);
+    store.record_observations(&[moved]).await.unwrap();
+    let days = store
+        .daily_rates(code("GBP"), day(20), day(21))
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!(days[0].count, 3);
+    assert_eq!(days[0].close, dec!(1805));
+    assert_eq!(days[0].last_at, at(21, 2, 0));
+
+    // Replaying what is stored writes nothing.
+    let outcome = store
+        .record_observations(&[obs("GBP", "BOK", at(20, 1, 0), dec!(1800))])
+        .await
+        .unwrap();
+    assert_eq!(outcome, travel_storage::RecordOutcome::default());
+}
+
+async fn merged_days_equal_aggregating_the_whole_day(store: &dyn RateStore) {
+    // Three sources on shared times (ties on open and close), two currencies, fed in
+    // small batches out of time order with replays of earlier batches mixed in.
+    let mut all = Vec::new();
+    for step in 0..40u32 {
+        for (s, source) in ["BOK", "ECB", "KOREAEXIM"].iter().enumerate() {
+            let minute = (step * 17) % 60;
+            let hour = 1 + (step * 7) % 20;
+            let wiggle = Decimal::from((step * 31 + s as u32 * 13) % 97);
+            all.push(obs(
+                "USD",
+                source,
+                at(12, hour, minute),
+                dec!(1390) + (wiggle / dec!(7)).round_dp(4),
+            ));
+            all.push(obs(
+                "SGD",
+                source,
+                at(12, hour, minute),
+                dec!(1050.5) + (wiggle / dec!(3)).round_dp(4),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|o| seen.insert((o.currency, o.source.clone(), o.recorded_at)));
+    let batches: Vec<&[Observation]> = all.chunks(7).collect();
+    for (i, batch) in batches.iter().enumerate() {
+        store.record_observations(batch).await.unwrap();
+        if i % 3 == 2 {
+            store.record_observations(batches[i / 2]).await.unwrap();
+        }
+    }
+    for currency in ["USD", "SGD"] {
+        let mine: Vec<&Observation> = all
+            .iter()
+            .filter(|o| o.currency.as_str() == currency)
+            .collect();
+        let whole = travel_domain::DayAggregate::of(&mine).unwrap().rate;
+        let stored = store
+            .daily_rates(
+                code(currency),
+                at(12, 0, 0).date_naive(),
+                at(12, 0, 0).date_naive(),
+            )
+            .await
+            .unwrap();
+        let (a, b) = (stored[0].volatility.unwrap(), whole.volatility.unwrap());
+        assert!(
+            (a - b).abs() <= 1e-9 * b,
+            "{currency}: volatility {a} vs {b}"
+        );
+        let exact = |mut d: travel_domain::DailyRate| {
+            d.volatility = None;
+            d
+        };
+        assert_eq!(exact(stored[0].clone()), exact(whole), "{currency}");
+    }
+}
+
 async fn bigmac_prices_round_trip(store: &dyn RateStore) {
     let kr = CountryCode::parse("KR").unwrap();
     let price = |date: (i32, u32), local: Decimal, ex: Decimal| BigMacPrice {
@@ -391,6 +497,20 @@ macro_rules! suite {
             async fn concurrent_writers_lose_and_duplicate_nothing() {
                 let f = super::$adapter().await;
                 super::concurrent_writers_lose_and_duplicate_nothing(f.store.clone()).await;
+                f.finish().await;
+            }
+
+            #[tokio::test]
+            async fn corrections_recompute_their_days() {
+                let f = super::$adapter().await;
+                super::corrections_recompute_their_days(f.store.as_ref()).await;
+                f.finish().await;
+            }
+
+            #[tokio::test]
+            async fn merged_days_equal_aggregating_the_whole_day() {
+                let f = super::$adapter().await;
+                super::merged_days_equal_aggregating_the_whole_day(f.store.as_ref()).await;
                 f.finish().await;
             }
 

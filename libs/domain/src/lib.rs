@@ -14,6 +14,6 @@ pub mod quote;
 
 pub use catalog::{Catalog, CountryInfo, CurrencyInfo};
 pub use codes::{CountryCode, CurrencyCode};
-pub use daily::{DailyRate, Observation};
+pub use daily::{DailyRate, DayAggregate, Observation};
 pub use error::{ApiError, ErrorCode};
 pub use quote::{Quote, QuoteSource};

@@ -35,9 +35,10 @@ pub struct DatasetImport {
 /// What [`RateStore::record_observations`] changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordOutcome {
-    /// Observations written (new or corrected); replays count too.
+    /// Observations written: new or different from the stored row under their key
+    /// (identical replays write nothing).
     pub observations: u64,
-    /// Daily aggregates recomputed.
+    /// Daily aggregate rows written (merged or recomputed).
     pub daily_rows: u64,
 }
 
@@ -70,8 +71,9 @@ pub trait RateStore: Send + Sync + 'static {
     async fn catalog(&self) -> Result<Vec<CatalogRow>>;
 
     /// Stores observations, keyed by (currency, source, recorded time), and in the same
-    /// transaction recomputes the daily aggregates of every (currency, day) touched and
-    /// moves the latest quote of each currency forward.
+    /// transaction merges the new ones into their days' aggregates (a corrected value
+    /// recomputes its day from the stored observations instead) and moves the latest
+    /// quote of each currency forward. Replaying a batch changes nothing.
     async fn record_observations(&self, observations: &[Observation]) -> Result<RecordOutcome>;
 
     /// The newest quote of each requested currency that has one, in request order.

@@ -4,6 +4,7 @@
 //! `VALUES()` in favour of a row alias, but MariaDB does not understand the alias,
 //! and Aurora accepts both.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -12,9 +13,14 @@ use rust_decimal::Decimal;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::{MySql, QueryBuilder, Row};
 use travel_domain::price_index::BigMacPrice;
-use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
+use travel_domain::{
+    CountryCode, CurrencyCode, CurrencyInfo, DailyRate, DayAggregate, Observation, Quote,
+};
 
-use crate::batch::{aggregate_touched, newest_per_currency, touched_days};
+use crate::batch::{
+    DayKey, Span, aggregate_days, as_stored, day_spans, emptied_days, key_spans, merge_days,
+    newest_per_currency, plan,
+};
 use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreConfig, StoreError};
 
 /// Rows per multi-row statement: 11 placeholders a row stays far below MySQL's 65,535.
@@ -44,88 +50,202 @@ impl MySqlRateStore {
         &self.pool
     }
 
-    /// One attempt at [`RateStore::record_observations`], in one transaction. The
-    /// read-back of the touched days is a locking read: it sees rows other
-    /// transactions committed meanwhile, so no aggregate misses an observation.
-    async fn record_once(&self, observations: &[Observation]) -> Result<RecordOutcome> {
+    /// One attempt at [`RateStore::record_observations`], in one transaction. Its reads
+    /// are locking reads: they see rows other transactions committed meanwhile and keep
+    /// them until the commit, so no aggregate misses or double-counts an observation.
+    async fn record_once(&self, batch: &[Observation]) -> Result<RecordOutcome> {
         let ingested_at = Utc::now();
         let mut tx = self.pool.begin().await?;
-        for chunk in observations.chunks(CHUNK) {
+        let stored = select_observations(&mut tx, "recorded_at", &key_spans(batch)).await?;
+        let mut plan = plan(batch, &stored);
+        insert_history(&mut tx, &plan.writes, ingested_at).await?;
+
+        let existing = select_days(&mut tx, plan.merges.keys()).await?;
+        let mut days = merge_days(&plan.merges, &existing, &mut plan.recompute);
+        if !plan.recompute.is_empty() {
+            let stored =
+                select_observations(&mut tx, "rate_date", &day_spans(&plan.recompute)).await?;
+            let recomputed = aggregate_days(&stored, &plan.recompute);
+            let emptied = emptied_days(&plan.recompute, &recomputed);
+            delete_days(&mut tx, &emptied).await?;
+            days.extend(recomputed);
+        }
+        upsert_daily(&mut tx, &days).await?;
+
+        let newest = newest_per_currency(&plan.writes);
+        if !newest.is_empty() {
+            // Assignments run left to right, so recorded_at moves last and the IF()s
+            // still compare against the stored time.
             let mut query = QueryBuilder::<MySql>::new(
-                "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
-                 mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
+                "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
             );
-            query.push_values(chunk, |mut row, o| {
+            query.push_values(newest, |mut row, o| {
                 row.push_bind(o.currency.as_str().to_string())
                     .push_bind(o.source.clone())
                     .push_bind(o.recorded_at)
                     .push_bind(o.rate_date)
                     .push_bind(o.mid)
                     .push_bind(o.tts)
-                    .push_bind(o.ttb)
-                    .push_bind(o.raw_unit)
-                    .push_bind(o.redistributable)
-                    .push_bind(ingested_at);
+                    .push_bind(o.ttb);
             });
             query.push(
-                " ON DUPLICATE KEY UPDATE rate_date = VALUES(rate_date), mid = VALUES(mid), \
-                 tts = VALUES(tts), ttb = VALUES(ttb), raw_unit = VALUES(raw_unit), \
-                 redistributable = VALUES(redistributable)",
+                " ON DUPLICATE KEY UPDATE \
+                 source = IF(VALUES(recorded_at) >= recorded_at, VALUES(source), source), \
+                 rate_date = IF(VALUES(recorded_at) >= recorded_at, VALUES(rate_date), rate_date), \
+                 mid = IF(VALUES(recorded_at) >= recorded_at, VALUES(mid), mid), \
+                 tts = IF(VALUES(recorded_at) >= recorded_at, VALUES(tts), tts), \
+                 ttb = IF(VALUES(recorded_at) >= recorded_at, VALUES(ttb), ttb), \
+                 recorded_at = GREATEST(recorded_at, VALUES(recorded_at))",
             );
             query.build().execute(&mut *tx).await?;
         }
+        tx.commit().await?;
+        Ok(RecordOutcome {
+            observations: plan.writes.len() as u64,
+            daily_rows: days.len() as u64,
+        })
+    }
+}
 
-        let mut daily_rows = 0u64;
-        for touched in touched_days(observations) {
-            let stored = sqlx::query(
-                "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
-                 redistributable FROM exchange_rate_history \
-                 WHERE currency_code = ? AND rate_date BETWEEN ? AND ? FOR UPDATE",
-            )
-            .bind(touched.currency.as_str())
-            .bind(touched.from)
-            .bind(touched.to)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(observation_from_row)
-            .collect::<Result<Vec<_>>>()?;
-            let daily = aggregate_touched(&stored, &touched);
-            daily_rows += daily.len() as u64;
-            upsert_daily(&mut tx, &daily).await?;
+type Tx<'c> = sqlx::Transaction<'c, MySql>;
+
+/// Stored observations inside the spans, locked until the commit; `column` is the
+/// spans' column (`recorded_at` or `rate_date`), both leading columns of an index
+/// after the currency.
+async fn select_observations<T>(
+    tx: &mut Tx<'_>,
+    column: &'static str,
+    spans: &[Span<T>],
+) -> Result<Vec<Observation>>
+where
+    T: Copy + for<'q> sqlx::Encode<'q, MySql> + sqlx::Type<MySql> + Send + 'static,
+{
+    if spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::<MySql>::new(
+        "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
+         redistributable FROM exchange_rate_history WHERE ",
+    );
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
         }
+        query
+            .push("(currency_code = ")
+            .push_bind(span.currency.as_str().to_string())
+            .push(format_args!(" AND {column} BETWEEN "))
+            .push_bind(span.from)
+            .push(" AND ")
+            .push_bind(span.to)
+            .push(")");
+    }
+    query.push(" FOR UPDATE");
+    query
+        .build()
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(observation_from_row)
+        .collect()
+}
 
-        // Assignments run left to right, so recorded_at moves last and the IF()s still
-        // compare against the stored time.
-        let newest = newest_per_currency(observations);
+async fn insert_history(
+    tx: &mut Tx<'_>,
+    rows: &[&Observation],
+    ingested_at: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
         let mut query = QueryBuilder::<MySql>::new(
-            "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
+            "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
+             mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
         );
-        query.push_values(newest, |mut row, o| {
+        query.push_values(chunk, |mut row, o| {
             row.push_bind(o.currency.as_str().to_string())
                 .push_bind(o.source.clone())
                 .push_bind(o.recorded_at)
                 .push_bind(o.rate_date)
                 .push_bind(o.mid)
                 .push_bind(o.tts)
-                .push_bind(o.ttb);
+                .push_bind(o.ttb)
+                .push_bind(o.raw_unit)
+                .push_bind(o.redistributable)
+                .push_bind(ingested_at);
         });
         query.push(
-            " ON DUPLICATE KEY UPDATE \
-             source = IF(VALUES(recorded_at) >= recorded_at, VALUES(source), source), \
-             rate_date = IF(VALUES(recorded_at) >= recorded_at, VALUES(rate_date), rate_date), \
-             mid = IF(VALUES(recorded_at) >= recorded_at, VALUES(mid), mid), \
-             tts = IF(VALUES(recorded_at) >= recorded_at, VALUES(tts), tts), \
-             ttb = IF(VALUES(recorded_at) >= recorded_at, VALUES(ttb), ttb), \
-             recorded_at = GREATEST(recorded_at, VALUES(recorded_at))",
+            " ON DUPLICATE KEY UPDATE rate_date = VALUES(rate_date), mid = VALUES(mid), \
+             tts = VALUES(tts), ttb = VALUES(ttb), raw_unit = VALUES(raw_unit), \
+             redistributable = VALUES(redistributable)",
         );
-        query.build().execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(RecordOutcome {
-            observations: observations.len() as u64,
-            daily_rows,
-        })
+        query.build().execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+const DAILY_COLUMNS: &str = "currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, \
+     avg_rate, sum_rate, observation_count, first_at, last_at, volatility";
+
+/// The stored rows of some days with their merge state (`None`: written before it was
+/// kept), locked until the commit.
+async fn select_days<'k>(
+    tx: &mut Tx<'_>,
+    days: impl IntoIterator<Item = &'k DayKey>,
+) -> Result<HashMap<DayKey, Option<DayAggregate>>> {
+    let spans = day_spans(days);
+    if spans.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = QueryBuilder::<MySql>::new(format!(
+        "SELECT {DAILY_COLUMNS}, open_source, close_source, m2 FROM daily_exchange_rates WHERE "
+    ));
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
+        }
+        query
+            .push("(currency_code = ")
+            .push_bind(span.currency.as_str().to_string())
+            .push(" AND rate_date BETWEEN ")
+            .push_bind(span.from)
+            .push(" AND ")
+            .push_bind(span.to)
+            .push(")");
+    }
+    query.push(" FOR UPDATE");
+    let mut days = HashMap::new();
+    for row in query.build().fetch_all(&mut **tx).await? {
+        let rate = daily_from_row(&row)?;
+        let state = match (
+            row.try_get::<Option<String>, _>("open_source")?,
+            row.try_get::<Option<String>, _>("close_source")?,
+            row.try_get::<Option<f64>, _>("m2")?,
+        ) {
+            (Some(open_source), Some(close_source), Some(m2)) => {
+                Some((open_source, close_source, m2))
+            }
+            _ => None,
+        };
+        let key = (rate.currency, rate.rate_date);
+        let aggregate = state.map(|(open_source, close_source, m2)| DayAggregate {
+            rate,
+            open_source,
+            close_source,
+            m2,
+        });
+        days.insert(key, aggregate);
+    }
+    Ok(days)
+}
+
+async fn delete_days(tx: &mut Tx<'_>, days: &[DayKey]) -> Result<()> {
+    for (currency, date) in days {
+        sqlx::query("DELETE FROM daily_exchange_rates WHERE currency_code = ? AND rate_date = ?")
+            .bind(currency.as_str())
+            .bind(date)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Transaction attempts after a deadlock or lock wait time-out.
@@ -162,13 +282,13 @@ fn observation_from_row(row: &MySqlRow) -> Result<Observation> {
     })
 }
 
-async fn upsert_daily(tx: &mut sqlx::Transaction<'_, MySql>, rows: &[DailyRate]) -> Result<()> {
+async fn upsert_daily(tx: &mut Tx<'_>, rows: &[DayAggregate]) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
-        let mut query = QueryBuilder::<MySql>::new(
-            "INSERT INTO daily_exchange_rates (currency_code, rate_date, open_rate, close_rate, \
-             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at, volatility) ",
-        );
-        query.push_values(chunk, |mut row, daily| {
+        let mut query = QueryBuilder::<MySql>::new(format!(
+            "INSERT INTO daily_exchange_rates ({DAILY_COLUMNS}, open_source, close_source, m2) "
+        ));
+        query.push_values(chunk, |mut row, day| {
+            let daily = &day.rate;
             row.push_bind(daily.currency.as_str().to_string())
                 .push_bind(daily.rate_date)
                 .push_bind(daily.open)
@@ -180,17 +300,38 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, MySql>, rows: &[DailyRate])
                 .push_bind(daily.count)
                 .push_bind(daily.first_at)
                 .push_bind(daily.last_at)
-                .push_bind(daily.volatility);
+                .push_bind(daily.volatility)
+                .push_bind(day.open_source.clone())
+                .push_bind(day.close_source.clone())
+                .push_bind(day.m2);
         });
         query.push(
             " ON DUPLICATE KEY UPDATE open_rate = VALUES(open_rate), close_rate = VALUES(close_rate), \
              high_rate = VALUES(high_rate), low_rate = VALUES(low_rate), avg_rate = VALUES(avg_rate), \
              sum_rate = VALUES(sum_rate), observation_count = VALUES(observation_count), \
-             first_at = VALUES(first_at), last_at = VALUES(last_at), volatility = VALUES(volatility)",
+             first_at = VALUES(first_at), last_at = VALUES(last_at), volatility = VALUES(volatility), \
+             open_source = VALUES(open_source), close_source = VALUES(close_source), m2 = VALUES(m2)",
         );
         query.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+fn daily_from_row(row: &MySqlRow) -> Result<DailyRate> {
+    Ok(DailyRate {
+        currency: code(row.try_get::<&str, _>("currency_code")?)?,
+        rate_date: row.try_get("rate_date")?,
+        open: row.try_get::<Decimal, _>("open_rate")?.normalize(),
+        close: row.try_get::<Decimal, _>("close_rate")?.normalize(),
+        high: row.try_get::<Decimal, _>("high_rate")?.normalize(),
+        low: row.try_get::<Decimal, _>("low_rate")?.normalize(),
+        average: row.try_get::<Decimal, _>("avg_rate")?.normalize(),
+        sum: row.try_get::<Decimal, _>("sum_rate")?.normalize(),
+        count: row.try_get("observation_count")?,
+        first_at: row.try_get("first_at")?,
+        last_at: row.try_get("last_at")?,
+        volatility: row.try_get("volatility")?,
+    })
 }
 
 #[async_trait]
@@ -259,15 +400,13 @@ impl RateStore for MySqlRateStore {
         if observations.is_empty() {
             return Ok(RecordOutcome::default());
         }
-        // Rows in key order: concurrent batches then take their locks in the same order,
-        // which makes deadlocks rare; the ones InnoDB still detects are retried whole.
-        let mut sorted = observations.to_vec();
-        sorted.sort_by(|a, b| {
-            (a.currency, &a.source, a.recorded_at).cmp(&(b.currency, &b.source, b.recorded_at))
-        });
+        // Writes go in key order (see `plan`): concurrent batches then take their locks
+        // in the same order, which makes deadlocks rare; the ones InnoDB still detects
+        // are retried whole.
+        let batch = as_stored(observations);
         let mut attempt = 0u32;
         loop {
-            match self.record_once(&sorted).await {
+            match self.record_once(&batch).await {
                 Err(StoreError::Query(error)) if attempt < MAX_RETRIES && is_retryable(&error) => {
                     attempt += 1;
                     tracing::debug!(%error, attempt, "transaction conflict, retrying");
@@ -320,34 +459,18 @@ impl RateStore for MySqlRateStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyRate>> {
-        let rows = sqlx::query(
-            "SELECT currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, avg_rate, \
-             sum_rate, observation_count, first_at, last_at, volatility FROM daily_exchange_rates \
-             WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DAILY_COLUMNS} FROM daily_exchange_rates \
+             WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date"
+        )))
         .bind(currency.as_str())
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DailyRate {
-                    currency: code(row.try_get::<&str, _>("currency_code")?)?,
-                    rate_date: row.try_get("rate_date")?,
-                    open: row.try_get::<Decimal, _>("open_rate")?.normalize(),
-                    close: row.try_get::<Decimal, _>("close_rate")?.normalize(),
-                    high: row.try_get::<Decimal, _>("high_rate")?.normalize(),
-                    low: row.try_get::<Decimal, _>("low_rate")?.normalize(),
-                    average: row.try_get::<Decimal, _>("avg_rate")?.normalize(),
-                    sum: row.try_get::<Decimal, _>("sum_rate")?.normalize(),
-                    count: row.try_get("observation_count")?,
-                    first_at: row.try_get("first_at")?,
-                    last_at: row.try_get("last_at")?,
-                    volatility: row.try_get("volatility")?,
-                })
-            })
-            .collect()
+        .await?
+        .iter()
+        .map(daily_from_row)
+        .collect()
     }
 
     async fn observations(

@@ -4,6 +4,7 @@
 //! parsed back into `rust_decimal`, never through floating point. Timestamps are
 //! integer microseconds (UTC) so that comparisons in SQL order them correctly.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,9 +17,14 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 use travel_domain::price_index::BigMacPrice;
-use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
+use travel_domain::{
+    CountryCode, CurrencyCode, CurrencyInfo, DailyRate, DayAggregate, Observation, Quote,
+};
 
-use crate::batch::{aggregate_touched, newest_per_currency, touched_days};
+use crate::batch::{
+    DayKey, Span, aggregate_days, as_stored, day_spans, emptied_days, key_spans, merge_days,
+    newest_per_currency, plan,
+};
 use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreConfig, StoreError};
 
 /// Rows per multi-row statement: 11 placeholders a row stays below SQLite's 32,766.
@@ -95,13 +101,145 @@ fn observation_from_row(row: &SqliteRow) -> Result<Observation> {
     })
 }
 
-async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]) -> Result<()> {
+type Tx<'c> = sqlx::Transaction<'c, Sqlite>;
+
+/// Stored observations inside the spans; `column` is the spans' column (`recorded_at`
+/// in microseconds or `rate_date`).
+async fn select_observations<T>(
+    tx: &mut Tx<'_>,
+    column: &'static str,
+    spans: &[Span<T>],
+) -> Result<Vec<Observation>>
+where
+    T: Copy + for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send + 'static,
+{
+    if spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
+         redistributable FROM exchange_rate_history WHERE ",
+    );
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
+        }
+        query
+            .push("(currency_code = ")
+            .push_bind(span.currency.as_str().to_string())
+            .push(format_args!(" AND {column} BETWEEN "))
+            .push_bind(span.from)
+            .push(" AND ")
+            .push_bind(span.to)
+            .push(")");
+    }
+    query
+        .build()
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(observation_from_row)
+        .collect()
+}
+
+async fn insert_history(tx: &mut Tx<'_>, rows: &[&Observation], ingested_at: i64) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO daily_exchange_rates (currency_code, rate_date, open_rate, close_rate, \
-             high_rate, low_rate, avg_rate, sum_rate, observation_count, first_at, last_at, volatility) ",
+            "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
+             mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
         );
-        query.push_values(chunk, |mut row, daily| {
+        query.push_values(chunk, |mut row, o| {
+            row.push_bind(o.currency.as_str().to_string())
+                .push_bind(o.source.clone())
+                .push_bind(micros(o.recorded_at))
+                .push_bind(o.rate_date)
+                .push_bind(text(o.mid))
+                .push_bind(o.tts.map(text))
+                .push_bind(o.ttb.map(text))
+                .push_bind(o.raw_unit)
+                .push_bind(o.redistributable)
+                .push_bind(ingested_at);
+        });
+        query.push(
+            " ON CONFLICT (currency_code, source, recorded_at) DO UPDATE SET \
+             rate_date = excluded.rate_date, mid = excluded.mid, tts = excluded.tts, \
+             ttb = excluded.ttb, raw_unit = excluded.raw_unit, \
+             redistributable = excluded.redistributable",
+        );
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+const DAILY_COLUMNS: &str = "currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, \
+     avg_rate, sum_rate, observation_count, first_at, last_at, volatility";
+
+/// The stored rows of some days with their merge state (`None`: written before it was
+/// kept).
+async fn select_days<'k>(
+    tx: &mut Tx<'_>,
+    days: impl IntoIterator<Item = &'k DayKey>,
+) -> Result<HashMap<DayKey, Option<DayAggregate>>> {
+    let spans = day_spans(days);
+    if spans.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {DAILY_COLUMNS}, open_source, close_source, m2 FROM daily_exchange_rates WHERE "
+    ));
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
+        }
+        query
+            .push("(currency_code = ")
+            .push_bind(span.currency.as_str().to_string())
+            .push(" AND rate_date BETWEEN ")
+            .push_bind(span.from)
+            .push(" AND ")
+            .push_bind(span.to)
+            .push(")");
+    }
+    let mut days = HashMap::new();
+    for row in query.build().fetch_all(&mut **tx).await? {
+        let rate = daily_from_row(&row)?;
+        let key = (rate.currency, rate.rate_date);
+        let aggregate = match (
+            row.try_get::<Option<String>, _>("open_source")?,
+            row.try_get::<Option<String>, _>("close_source")?,
+            row.try_get::<Option<f64>, _>("m2")?,
+        ) {
+            (Some(open_source), Some(close_source), Some(m2)) => Some(DayAggregate {
+                rate,
+                open_source,
+                close_source,
+                m2,
+            }),
+            _ => None,
+        };
+        days.insert(key, aggregate);
+    }
+    Ok(days)
+}
+
+async fn delete_days(tx: &mut Tx<'_>, days: &[DayKey]) -> Result<()> {
+    for (currency, date) in days {
+        sqlx::query("DELETE FROM daily_exchange_rates WHERE currency_code = ? AND rate_date = ?")
+            .bind(currency.as_str())
+            .bind(date)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_daily(tx: &mut Tx<'_>, rows: &[DayAggregate]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO daily_exchange_rates ({DAILY_COLUMNS}, open_source, close_source, m2) "
+        ));
+        query.push_values(chunk, |mut row, day| {
+            let daily = &day.rate;
             row.push_bind(daily.currency.as_str().to_string())
                 .push_bind(daily.rate_date)
                 .push_bind(text(daily.open))
@@ -113,7 +251,10 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]
                 .push_bind(daily.count)
                 .push_bind(micros(daily.first_at))
                 .push_bind(micros(daily.last_at))
-                .push_bind(daily.volatility);
+                .push_bind(daily.volatility)
+                .push_bind(day.open_source.clone())
+                .push_bind(day.close_source.clone())
+                .push_bind(day.m2);
         });
         query.push(
             " ON CONFLICT (currency_code, rate_date) DO UPDATE SET \
@@ -122,11 +263,29 @@ async fn upsert_daily(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: &[DailyRate]
              avg_rate = excluded.avg_rate, sum_rate = excluded.sum_rate, \
              observation_count = excluded.observation_count, \
              first_at = excluded.first_at, last_at = excluded.last_at, \
-             volatility = excluded.volatility",
+             volatility = excluded.volatility, open_source = excluded.open_source, \
+             close_source = excluded.close_source, m2 = excluded.m2",
         );
         query.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+fn daily_from_row(row: &SqliteRow) -> Result<DailyRate> {
+    Ok(DailyRate {
+        currency: code(row, "currency_code")?,
+        rate_date: row.try_get("rate_date")?,
+        open: decimal(row, "open_rate")?,
+        close: decimal(row, "close_rate")?,
+        high: decimal(row, "high_rate")?,
+        low: decimal(row, "low_rate")?,
+        average: decimal(row, "avg_rate")?,
+        sum: decimal(row, "sum_rate")?,
+        count: row.try_get("observation_count")?,
+        first_at: timestamp(row, "first_at")?,
+        last_at: timestamp(row, "last_at")?,
+        volatility: row.try_get("volatility")?,
+    })
 }
 
 #[async_trait]
@@ -198,78 +357,60 @@ impl RateStore for SqliteRateStore {
         if observations.is_empty() {
             return Ok(RecordOutcome::default());
         }
+        let batch = as_stored(observations);
         let ingested_at = micros(Utc::now());
-        let mut tx = self.pool.begin().await?;
-        for chunk in observations.chunks(CHUNK) {
+        // IMMEDIATE: the transaction reads before it writes, and a deferred one could
+        // not upgrade to the write lock when another writer got in between.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let key_spans: Vec<Span<i64>> = key_spans(&batch)
+            .into_iter()
+            .map(|span| Span {
+                currency: span.currency,
+                from: micros(span.from),
+                to: micros(span.to),
+            })
+            .collect();
+        let stored = select_observations(&mut tx, "recorded_at", &key_spans).await?;
+        let mut plan = plan(&batch, &stored);
+        insert_history(&mut tx, &plan.writes, ingested_at).await?;
+
+        let existing = select_days(&mut tx, plan.merges.keys()).await?;
+        let mut days = merge_days(&plan.merges, &existing, &mut plan.recompute);
+        if !plan.recompute.is_empty() {
+            let stored =
+                select_observations(&mut tx, "rate_date", &day_spans(&plan.recompute)).await?;
+            let recomputed = aggregate_days(&stored, &plan.recompute);
+            delete_days(&mut tx, &emptied_days(&plan.recompute, &recomputed)).await?;
+            days.extend(recomputed);
+        }
+        upsert_daily(&mut tx, &days).await?;
+
+        let newest = newest_per_currency(&plan.writes);
+        if !newest.is_empty() {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO exchange_rate_history (currency_code, source, recorded_at, rate_date, \
-                 mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
+                "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
             );
-            query.push_values(chunk, |mut row, o| {
+            query.push_values(newest, |mut row, o| {
                 row.push_bind(o.currency.as_str().to_string())
                     .push_bind(o.source.clone())
                     .push_bind(micros(o.recorded_at))
                     .push_bind(o.rate_date)
                     .push_bind(text(o.mid))
                     .push_bind(o.tts.map(text))
-                    .push_bind(o.ttb.map(text))
-                    .push_bind(o.raw_unit)
-                    .push_bind(o.redistributable)
-                    .push_bind(ingested_at);
+                    .push_bind(o.ttb.map(text));
             });
             query.push(
-                " ON CONFLICT (currency_code, source, recorded_at) DO UPDATE SET \
-                 rate_date = excluded.rate_date, mid = excluded.mid, tts = excluded.tts, \
-                 ttb = excluded.ttb, raw_unit = excluded.raw_unit, \
-                 redistributable = excluded.redistributable",
+                " ON CONFLICT (currency_code) DO UPDATE SET source = excluded.source, \
+                 recorded_at = excluded.recorded_at, rate_date = excluded.rate_date, \
+                 mid = excluded.mid, tts = excluded.tts, ttb = excluded.ttb \
+                 WHERE excluded.recorded_at >= latest_rates.recorded_at",
             );
             query.build().execute(&mut *tx).await?;
         }
-
-        let mut daily_rows = 0u64;
-        for touched in touched_days(observations) {
-            let stored = sqlx::query(
-                "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
-                 redistributable FROM exchange_rate_history \
-                 WHERE currency_code = ? AND rate_date BETWEEN ? AND ?",
-            )
-            .bind(touched.currency.as_str())
-            .bind(touched.from)
-            .bind(touched.to)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(observation_from_row)
-            .collect::<Result<Vec<_>>>()?;
-            let daily = aggregate_touched(&stored, &touched);
-            daily_rows += daily.len() as u64;
-            upsert_daily(&mut tx, &daily).await?;
-        }
-
-        let newest = newest_per_currency(observations);
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
-        );
-        query.push_values(newest, |mut row, o| {
-            row.push_bind(o.currency.as_str().to_string())
-                .push_bind(o.source.clone())
-                .push_bind(micros(o.recorded_at))
-                .push_bind(o.rate_date)
-                .push_bind(text(o.mid))
-                .push_bind(o.tts.map(text))
-                .push_bind(o.ttb.map(text));
-        });
-        query.push(
-            " ON CONFLICT (currency_code) DO UPDATE SET source = excluded.source, \
-             recorded_at = excluded.recorded_at, rate_date = excluded.rate_date, \
-             mid = excluded.mid, tts = excluded.tts, ttb = excluded.ttb \
-             WHERE excluded.recorded_at >= latest_rates.recorded_at",
-        );
-        query.build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(RecordOutcome {
-            observations: observations.len() as u64,
-            daily_rows,
+            observations: plan.writes.len() as u64,
+            daily_rows: days.len() as u64,
         })
     }
 
@@ -311,34 +452,18 @@ impl RateStore for SqliteRateStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyRate>> {
-        let rows = sqlx::query(
-            "SELECT currency_code, rate_date, open_rate, close_rate, high_rate, low_rate, avg_rate, \
-             sum_rate, observation_count, first_at, last_at, volatility FROM daily_exchange_rates \
-             WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DAILY_COLUMNS} FROM daily_exchange_rates \
+             WHERE currency_code = ? AND rate_date BETWEEN ? AND ? ORDER BY rate_date"
+        )))
         .bind(currency.as_str())
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DailyRate {
-                    currency: code(row, "currency_code")?,
-                    rate_date: row.try_get("rate_date")?,
-                    open: decimal(row, "open_rate")?,
-                    close: decimal(row, "close_rate")?,
-                    high: decimal(row, "high_rate")?,
-                    low: decimal(row, "low_rate")?,
-                    average: decimal(row, "avg_rate")?,
-                    sum: decimal(row, "sum_rate")?,
-                    count: row.try_get("observation_count")?,
-                    first_at: timestamp(row, "first_at")?,
-                    last_at: timestamp(row, "last_at")?,
-                    volatility: row.try_get("volatility")?,
-                })
-            })
-            .collect()
+        .await?
+        .iter()
+        .map(daily_from_row)
+        .collect()
     }
 
     async fn observations(
