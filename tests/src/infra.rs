@@ -186,10 +186,7 @@ impl RestartableBroker {
             "bucket {bucket}: {}",
             created.status()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::bench::free_port().expect("a free port");
         let mut broker = Self {
             port,
             bucket,

@@ -450,8 +450,9 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
         broker.restart().await;
     }
     let total = WAVES * WAVE;
+    let expected = distinct_before(WAVES);
     let started = Instant::now();
-    while rig.store.observation_count(None).await.unwrap() < distinct_before(WAVES) {
+    while rig.store.observation_count(None).await.unwrap() < expected {
         if started.elapsed() > Duration::from_secs(60) {
             for currency in CURRENCIES {
                 let code = CurrencyCode::parse(currency).unwrap();
@@ -463,9 +464,8 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "stored {} of {} after the restarts",
+            "stored {} of {expected} after the restarts",
             rig.store.observation_count(None).await.unwrap(),
-            distinct_before(WAVES)
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

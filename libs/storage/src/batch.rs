@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, SubsecRound as _, Utc};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use travel_domain::money::{QUOTE_SCALE, round};
 use travel_domain::{CurrencyCode, DayAggregate, Observation};
 
@@ -74,6 +75,45 @@ pub(crate) fn as_stored(batch: &[Observation]) -> Vec<Observation> {
             ..o.clone()
         })
         .collect()
+}
+
+/// Appends the rows inside the spans to a `WHERE`:
+/// `(currency_code = ? AND {column} BETWEEN ? AND ?) OR …`.
+pub(crate) fn push_span_filter<DB, T>(query: &mut QueryBuilder<DB>, column: &str, spans: &[Span<T>])
+where
+    DB: Database,
+    T: Copy + for<'t> Encode<'t, DB> + Type<DB>,
+    String: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
+        }
+        query
+            .push("(currency_code = ")
+            .push_bind(span.currency.as_str().to_string())
+            .push(format_args!(" AND {column} BETWEEN "))
+            .push_bind(span.from)
+            .push(" AND ")
+            .push_bind(span.to)
+            .push(")");
+    }
+}
+
+/// A stored day row with its merge state, or `None` when the row was written before
+/// that state was kept (any of the three columns NULL).
+pub(crate) fn with_merge_state(
+    rate: travel_domain::DailyRate,
+    open_source: Option<String>,
+    close_source: Option<String>,
+    m2: Option<f64>,
+) -> Option<DayAggregate> {
+    Some(DayAggregate {
+        rate,
+        open_source: open_source?,
+        close_source: close_source?,
+        m2: m2?,
+    })
 }
 
 /// Compares a batch with the stored rows under its keys (`stored` may hold more).
@@ -264,14 +304,10 @@ mod tests {
         assert_eq!(plan.merges[&day("EUR")].len(), 1);
         assert_eq!(plan.merges[&day("USD")].len(), 1);
 
-        let replay = plan_of_replay(&stored);
+        let replay = super::plan(&stored, &stored);
         assert!(
             replay.writes.is_empty() && replay.merges.is_empty() && replay.recompute.is_empty()
         );
-    }
-
-    fn plan_of_replay(stored: &[Observation]) -> Plan<'_> {
-        plan(stored, stored)
     }
 
     #[test]

@@ -19,7 +19,7 @@ use travel_domain::{
 
 use crate::batch::{
     DayKey, Span, aggregate_days, as_stored, day_spans, emptied_days, key_spans, merge_days,
-    newest_per_currency, plan,
+    newest_per_currency, plan, push_span_filter, with_merge_state,
 };
 use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreConfig, StoreError};
 
@@ -127,19 +127,7 @@ where
         "SELECT currency_code, source, recorded_at, rate_date, mid, tts, ttb, raw_unit, \
          redistributable FROM exchange_rate_history WHERE ",
     );
-    for (i, span) in spans.iter().enumerate() {
-        if i > 0 {
-            query.push(" OR ");
-        }
-        query
-            .push("(currency_code = ")
-            .push_bind(span.currency.as_str().to_string())
-            .push(format_args!(" AND {column} BETWEEN "))
-            .push_bind(span.from)
-            .push(" AND ")
-            .push_bind(span.to)
-            .push(")");
-    }
+    push_span_filter(&mut query, column, spans);
     query.push(" FOR UPDATE");
     query
         .build()
@@ -198,40 +186,18 @@ async fn select_days<'k>(
     let mut query = QueryBuilder::<MySql>::new(format!(
         "SELECT {DAILY_COLUMNS}, open_source, close_source, m2 FROM daily_exchange_rates WHERE "
     ));
-    for (i, span) in spans.iter().enumerate() {
-        if i > 0 {
-            query.push(" OR ");
-        }
-        query
-            .push("(currency_code = ")
-            .push_bind(span.currency.as_str().to_string())
-            .push(" AND rate_date BETWEEN ")
-            .push_bind(span.from)
-            .push(" AND ")
-            .push_bind(span.to)
-            .push(")");
-    }
+    push_span_filter(&mut query, "rate_date", &spans);
     query.push(" FOR UPDATE");
     let mut days = HashMap::new();
     for row in query.build().fetch_all(&mut **tx).await? {
         let rate = daily_from_row(&row)?;
-        let state = match (
-            row.try_get::<Option<String>, _>("open_source")?,
-            row.try_get::<Option<String>, _>("close_source")?,
-            row.try_get::<Option<f64>, _>("m2")?,
-        ) {
-            (Some(open_source), Some(close_source), Some(m2)) => {
-                Some((open_source, close_source, m2))
-            }
-            _ => None,
-        };
         let key = (rate.currency, rate.rate_date);
-        let aggregate = state.map(|(open_source, close_source, m2)| DayAggregate {
+        let aggregate = with_merge_state(
             rate,
-            open_source,
-            close_source,
-            m2,
-        });
+            row.try_get("open_source")?,
+            row.try_get("close_source")?,
+            row.try_get("m2")?,
+        );
         days.insert(key, aggregate);
     }
     Ok(days)
