@@ -28,6 +28,8 @@ pub struct GatewayConfig {
     pub trust_forwarded_for: bool,
     /// Time /health reports 503 before the listener closes on shutdown.
     pub drain: Duration,
+    /// Identical reads in flight at once share one upstream call.
+    pub coalesce_reads: bool,
 }
 
 impl GatewayConfig {
@@ -82,6 +84,7 @@ impl GatewayConfig {
             rate_limit_window,
             trust_forwarded_for: env.bool("TRAVEL_TRUST_FORWARDED_FOR", false)?,
             drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO)?,
+            coalesce_reads: env.bool("TRAVEL_COALESCE_READS", true)?,
         })
     }
 }

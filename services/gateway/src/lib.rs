@@ -2,6 +2,7 @@
 //! services. The gateway holds no data of its own; it reaches the services only over
 //! gRPC and uses the cache only to share rate-limit counters between replicas.
 
+mod coalesce;
 mod config;
 pub mod envelope;
 mod grpc_web;
@@ -51,6 +52,7 @@ pub struct AppState {
     environment: String,
     draining: Arc<AtomicBool>,
     trust_forwarded_for: bool,
+    flights: coalesce::Flights,
 }
 
 impl AppState {
@@ -64,6 +66,31 @@ impl AppState {
 
     fn ranking(&self) -> RankingClient {
         self.ranking.clone()
+    }
+
+    /// An idempotent read from an upstream: `method` names it, `call` makes it with
+    /// `client`. Coalesced with an identical read already in flight.
+    async fn read<C, M, R, F, Fut>(
+        &self,
+        client: C,
+        method: &'static str,
+        request: M,
+        call: F,
+    ) -> Result<R, tonic::Status>
+    where
+        M: prost::Message,
+        R: Clone + Send + Sync + 'static,
+        F: FnOnce(C, M) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<R>, tonic::Status>>
+            + Send
+            + 'static,
+    {
+        use futures::FutureExt;
+        self.flights
+            .call(method, request, move |request| {
+                call(client, request).map(|answer| answer.map(tonic::Response::into_inner))
+            })
+            .await
     }
 }
 
@@ -96,6 +123,7 @@ impl Gateway {
             environment,
             draining: draining.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
+            flights: coalesce::Flights::new(config.coalesce_reads),
         };
         Ok(Self {
             router: router(state, config, cache),

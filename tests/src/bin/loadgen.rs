@@ -6,6 +6,8 @@
 //!    JSON body of the same size as the measured endpoint's answer.
 //! 3. Drives both with the same number of keep-alive connections for the same time
 //!    and prints requests per second, p50 and p99, and the ratios.
+//! 4. Repeats the gateway load on a fresh all-in-one with request coalescing off, so
+//!    that every request makes its own gRPC call (what distinct requests cost).
 //!
 //! Figures are printed, never asserted: shared machines make timed assertions flaky.
 
@@ -179,39 +181,19 @@ async fn main() -> anyhow::Result<()> {
     }
     let client = reqwest::Client::new();
 
-    let mut _allinone = None;
-    let base = match (&args.url, &args.allinone) {
-        (Some(url), _) => url.trim_end_matches('/').to_string(),
+    let (base, allinone) = match (&args.url, &args.allinone) {
+        (Some(url), _) => (url.trim_end_matches('/').to_string(), None),
         (None, Some(binary)) => {
-            let data_dir = tempfile::tempdir()?;
-            let port = free_port()?;
-            let started = Instant::now();
-            let child = Command::new(binary)
-                .env("TRAVEL_DATA_DIR", data_dir.path())
-                .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
-                .env("TRAVEL_RATE_LIMIT", "1000000000")
-                .env("TRAVEL_INGEST_EVERY", "off")
-                .env("TRAVEL_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .with_context(|| format!("starting {binary}"))?;
-            let pid = child.id();
-            let guard = Guard(child);
-            let base = format!("http://127.0.0.1:{port}");
-            wait_healthy(&client, &base, Duration::from_secs(120)).await?;
-            let cold_start = started.elapsed();
-            let rss = rss_kib(pid).unwrap_or_default();
+            let started = start_allinone(&client, binary, &[]).await?;
             println!(
                 "all-in-one cold start (seeding included): {:.2} s   (target <= 5 s)",
-                cold_start.as_secs_f64()
+                started.cold_start.as_secs_f64()
             );
             println!(
                 "all-in-one RSS after seeding:             {:.1} MiB (target <= 200 MB)",
-                rss as f64 / 1024.0
+                started.rss_kib as f64 / 1024.0
             );
-            _allinone = Some((guard, data_dir));
-            base
+            (started.base.clone(), Some(started))
         }
         (None, None) => bail!("give --allinone BINARY or --url URL"),
     };
@@ -260,5 +242,66 @@ async fn main() -> anyhow::Result<()> {
         gateway.rps() / bare.rps(),
         gateway.p(0.99)
     );
+
+    // The same load with request coalescing off: every request makes its own gRPC
+    // call, which is what distinct requests cost.
+    if let Some(binary) = &args.allinone {
+        drop(allinone);
+        let started =
+            start_allinone(&client, binary, &[("TRAVEL_COALESCE_READS", "false")]).await?;
+        let uncoalesced = drive(
+            &format!("{}{}", started.base, args.path),
+            args.connections,
+            args.warmup,
+            args.duration,
+        )
+        .await?;
+        report("gateway, coalescing off", &uncoalesced);
+        println!(
+            "ratio gateway (one gRPC call per request)/bare RPS: {:.2}",
+            uncoalesced.rps() / bare.rps()
+        );
+    }
     Ok(())
+}
+
+/// A running all-in-one with an empty data folder of its own.
+struct StartedAllInOne {
+    base: String,
+    cold_start: Duration,
+    rss_kib: u64,
+    _process: Guard,
+    _data: tempfile::TempDir,
+}
+
+async fn start_allinone(
+    client: &reqwest::Client,
+    binary: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<StartedAllInOne> {
+    let data = tempfile::tempdir()?;
+    let port = free_port()?;
+    let started = Instant::now();
+    let child = Command::new(binary)
+        .env("TRAVEL_DATA_DIR", data.path())
+        .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("TRAVEL_RATE_LIMIT", "1000000000")
+        .env("TRAVEL_INGEST_EVERY", "off")
+        .env("TRAVEL_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {binary}"))?;
+    let pid = child.id();
+    let process = Guard(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_healthy(client, &base, Duration::from_secs(120)).await?;
+    Ok(StartedAllInOne {
+        base,
+        cold_start: started.elapsed(),
+        rss_kib: rss_kib(pid).unwrap_or_default(),
+        _process: process,
+        _data: data,
+    })
 }

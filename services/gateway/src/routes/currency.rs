@@ -48,11 +48,14 @@ pub async fn latest(State(state): State<AppState>, params: Params) -> ApiResult<
         base: params.get("base").unwrap_or_default().to_string(),
     };
     let response = state
-        .currency()
-        .get_latest_rates(request)
+        .read(
+            state.currency(),
+            "currency.GetLatestRates",
+            request,
+            |mut client, request| async move { client.get_latest_rates(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let mut rates = BTreeMap::new();
     let mut as_of = BTreeMap::new();
     let mut rate_sources = BTreeMap::new();
@@ -90,13 +93,16 @@ pub struct LatestRates {
 /// GET /api/v1/currencies/{currency_code}
 pub async fn detail(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Value> {
     let response = state
-        .currency()
-        .get_currency(pb::GetCurrencyRequest {
-            currency_code: code,
-        })
+        .read(
+            state.currency(),
+            "currency.GetCurrency",
+            pb::GetCurrencyRequest {
+                currency_code: code,
+            },
+            |mut client, request| async move { client.get_currency(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let currency = response.currency.unwrap_or_default();
     let quote = response.quote.as_ref();
     let mut data = currency_json(&currency);
@@ -125,11 +131,14 @@ pub async fn catalog(State(state): State<AppState>, params: Params) -> ApiResult
         }
     };
     let response = state
-        .currency()
-        .list_currencies(pb::ListCurrenciesRequest { include_inactive })
+        .read(
+            state.currency(),
+            "currency.ListCurrencies",
+            pb::ListCurrenciesRequest { include_inactive },
+            |mut client, request| async move { client.list_currencies(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let currencies: Vec<Value> = response.currencies.iter().map(currency_json).collect();
     Ok(Success::ok(json!({
         "count": currencies.len(),
@@ -155,11 +164,14 @@ pub async fn convert(State(state): State<AppState>, params: Params) -> ApiResult
         amount: required("amount")?,
     };
     let response = state
-        .currency()
-        .convert(request)
+        .read(
+            state.currency(),
+            "currency.Convert",
+            request,
+            |mut client, request| async move { client.convert(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     Ok(Success::ok(json!({
         "from": response.from,
         "to": response.to,
@@ -179,11 +191,14 @@ pub async fn price_index(State(state): State<AppState>, params: Params) -> ApiRe
         base_country_code: params.get("base_country").unwrap_or_default().to_string(),
     };
     let response = state
-        .currency()
-        .get_price_index(request)
+        .read(
+            state.currency(),
+            "currency.GetPriceIndex",
+            request,
+            |mut client, request| async move { client.get_price_index(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let bigmac = response.bigmac.as_ref();
     let price_data = match bigmac {
         Some(b) => json!({

@@ -70,11 +70,14 @@ pub async fn history(
         return csv(state, request).await;
     }
     let response = state
-        .history()
-        .get_history(request)
+        .read(
+            state.history(),
+            "history.GetHistory",
+            request,
+            |mut client, request| async move { client.get_history(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let statistics = response.statistics.unwrap_or_default();
     let results: Vec<Value> = response
         .results
@@ -175,11 +178,14 @@ pub async fn stats(State(state): State<AppState>, params: Params) -> ApiResult<V
         window: window(&params),
     };
     let r = state
-        .history()
-        .get_stats(request)
+        .read(
+            state.history(),
+            "history.GetStats",
+            request,
+            |mut client, request| async move { client.get_stats(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let months: Vec<Value> = r
         .monthly_breakdown
         .iter()
@@ -237,11 +243,14 @@ pub async fn compare(State(state): State<AppState>, params: Params) -> ApiResult
         window: window(&params),
     };
     let r = state
-        .history()
-        .compare(request)
+        .read(
+            state.history(),
+            "history.Compare",
+            request,
+            |mut client, request| async move { client.compare(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let currencies: Vec<Value> = r
         .currencies
         .iter()
@@ -302,11 +311,14 @@ pub async fn forecast(
         days,
     };
     let r = state
-        .history()
-        .forecast(request)
+        .read(
+            state.history(),
+            "history.Forecast",
+            request,
+            |mut client, request| async move { client.forecast(request).await },
+        )
         .await
-        .map_err(upstream_error)?
-        .into_inner();
+        .map_err(upstream_error)?;
     let points: Vec<Value> = r
         .forecast
         .iter()

@@ -189,8 +189,16 @@ pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<R
         limit,
         offset,
     };
-    let response = match state.ranking().get_rankings(request).await {
-        Ok(response) => response.into_inner(),
+    let response = match state
+        .read(
+            state.ranking(),
+            "ranking.GetRankings",
+            request,
+            |mut client, request| async move { client.get_rankings(request).await },
+        )
+        .await
+    {
+        Ok(response) => response,
         Err(status) => return Ok(upstream_failure(status)),
     };
     let (limit, offset) = (
@@ -229,8 +237,16 @@ pub async fn country_stats(
         country_code,
         period: params.get("period").unwrap_or_default().to_string(),
     };
-    let response = match state.ranking().get_country_stats(request).await {
-        Ok(response) => response.into_inner(),
+    let response = match state
+        .read(
+            state.ranking(),
+            "ranking.GetCountryStats",
+            request,
+            |mut client, request| async move { client.get_country_stats(request).await },
+        )
+        .await
+    {
+        Ok(response) => response,
         Err(status) => return Ok(upstream_failure(status)),
     };
     let breakdown: Vec<Value> = response
