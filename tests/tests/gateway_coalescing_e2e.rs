@@ -8,6 +8,8 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
+use travel_proto::currency::v1 as pb;
+use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
 use travel_tests::app::{TestApp, spawn_app};
 
 const LATEST: &str = "/travel.currency.v1.CurrencyService/GetLatestRates";
@@ -102,6 +104,35 @@ async fn identical_reads_in_flight_share_one_upstream_call() {
     assert_eq!(usd[0]["base"], "USD");
     assert_eq!(krw[0]["base"], "KRW");
     assert_ne!(usd[0]["rates"]["JPY"], krw[0]["rates"]["JPY"]);
+
+    // REST and gRPC-Web asking the same question at the same time share the call.
+    let (service, origin) = app.grpc_web();
+    let web = CurrencyServiceClient::with_origin(service, origin);
+    let web_calls = (0..4).map(|_| {
+        let mut web = web.clone();
+        async move {
+            web.get_latest_rates(pb::GetLatestRatesRequest {
+                symbols: vec!["USD".into(), "JPY".into(), "EUR".into()],
+                base: String::new(),
+            })
+            .await
+            .expect("gRPC-Web answers")
+            .into_inner()
+        }
+    });
+    let (rest, web) = tokio::join!(burst(&app, path, 4, "mixed"), join_all(web_calls));
+    assert_eq!(
+        served(&metrics, LATEST) - before,
+        5,
+        "one call for 8 requests"
+    );
+    let usd = web[0]
+        .rates
+        .iter()
+        .find(|r| r.currency_code == "USD")
+        .unwrap();
+    let usd: f64 = usd.rate.as_ref().unwrap().value.parse().unwrap();
+    assert_eq!(rest[0]["rates"]["USD"].as_f64().unwrap(), usd);
     app.stop().await;
 
     // Switched off, every request makes its own call.

@@ -13,15 +13,17 @@ use travel_proto::history::v1::history_service_server::HistoryService;
 use travel_proto::ranking::v1 as rpb;
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
 
+use crate::coalesce::Flights;
 use crate::upstream::{CurrencyClient, HistoryClient, RankingClient};
 
 pub struct CurrencyProxy {
     client: CurrencyClient,
+    flights: Flights,
 }
 
 impl CurrencyProxy {
-    pub fn new(client: CurrencyClient) -> Self {
-        Self { client }
+    pub fn new(client: CurrencyClient, flights: Flights) -> Self {
+        Self { client, flights }
     }
 }
 
@@ -55,6 +57,32 @@ where
     })
 }
 
+/// `call` for an idempotent read: coalesced with an identical read in flight, from
+/// REST or gRPC-Web alike (`method` is the key both use).
+async fn read<T, R, F, Fut>(
+    flights: &Flights,
+    method: &'static str,
+    message: T,
+    request_id: Option<String>,
+    f: F,
+) -> Result<Response<R>, Status>
+where
+    T: prost::Message,
+    R: Clone + Send + Sync + 'static,
+    F: FnOnce(T) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<R>, Status>> + Send + 'static,
+{
+    use futures::FutureExt;
+    let id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let flight = flights.call(method, message, move |m| {
+        f(m).map(|answer| answer.map(Response::into_inner))
+    });
+    let answer = travel_runtime::context::REQUEST_ID
+        .scope(id, flight)
+        .await?;
+    Ok(Response::new(answer))
+}
+
 #[tonic::async_trait]
 impl CurrencyService for CurrencyProxy {
     async fn get_latest_rates(
@@ -63,7 +91,9 @@ impl CurrencyService for CurrencyProxy {
     ) -> Result<Response<pb::GetLatestRatesResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(
+        read(
+            &self.flights,
+            "currency.GetLatestRates",
             message,
             id,
             |m| async move { client.get_latest_rates(m).await },
@@ -77,7 +107,14 @@ impl CurrencyService for CurrencyProxy {
     ) -> Result<Response<pb::GetCurrencyResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.get_currency(m).await }).await
+        read(
+            &self.flights,
+            "currency.GetCurrency",
+            message,
+            id,
+            |m| async move { client.get_currency(m).await },
+        )
+        .await
     }
 
     async fn list_currencies(
@@ -86,7 +123,9 @@ impl CurrencyService for CurrencyProxy {
     ) -> Result<Response<pb::ListCurrenciesResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(
+        read(
+            &self.flights,
+            "currency.ListCurrencies",
             message,
             id,
             |m| async move { client.list_currencies(m).await },
@@ -100,7 +139,14 @@ impl CurrencyService for CurrencyProxy {
     ) -> Result<Response<pb::ConvertResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.convert(m).await }).await
+        read(
+            &self.flights,
+            "currency.Convert",
+            message,
+            id,
+            |m| async move { client.convert(m).await },
+        )
+        .await
     }
 
     async fn get_price_index(
@@ -109,7 +155,9 @@ impl CurrencyService for CurrencyProxy {
     ) -> Result<Response<pb::GetPriceIndexResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(
+        read(
+            &self.flights,
+            "currency.GetPriceIndex",
             message,
             id,
             |m| async move { client.get_price_index(m).await },
@@ -120,11 +168,12 @@ impl CurrencyService for CurrencyProxy {
 
 pub struct HistoryProxy {
     client: HistoryClient,
+    flights: Flights,
 }
 
 impl HistoryProxy {
-    pub fn new(client: HistoryClient) -> Self {
-        Self { client }
+    pub fn new(client: HistoryClient, flights: Flights) -> Self {
+        Self { client, flights }
     }
 }
 
@@ -139,7 +188,14 @@ impl HistoryService for HistoryProxy {
     ) -> Result<Response<hpb::GetHistoryResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.get_history(m).await }).await
+        read(
+            &self.flights,
+            "history.GetHistory",
+            message,
+            id,
+            |m| async move { client.get_history(m).await },
+        )
+        .await
     }
 
     async fn get_stats(
@@ -148,7 +204,14 @@ impl HistoryService for HistoryProxy {
     ) -> Result<Response<hpb::GetStatsResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.get_stats(m).await }).await
+        read(
+            &self.flights,
+            "history.GetStats",
+            message,
+            id,
+            |m| async move { client.get_stats(m).await },
+        )
+        .await
     }
 
     async fn compare(
@@ -157,7 +220,14 @@ impl HistoryService for HistoryProxy {
     ) -> Result<Response<hpb::CompareResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.compare(m).await }).await
+        read(
+            &self.flights,
+            "history.Compare",
+            message,
+            id,
+            |m| async move { client.compare(m).await },
+        )
+        .await
     }
 
     async fn forecast(
@@ -166,7 +236,14 @@ impl HistoryService for HistoryProxy {
     ) -> Result<Response<hpb::ForecastResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.forecast(m).await }).await
+        read(
+            &self.flights,
+            "history.Forecast",
+            message,
+            id,
+            |m| async move { client.forecast(m).await },
+        )
+        .await
     }
 
     type StreamHistoryStream = PointStream;
@@ -189,13 +266,15 @@ impl HistoryService for HistoryProxy {
 
 pub struct RankingProxy {
     client: RankingClient,
+    flights: Flights,
     trust_forwarded_for: bool,
 }
 
 impl RankingProxy {
-    pub fn new(client: RankingClient, trust_forwarded_for: bool) -> Self {
+    pub fn new(client: RankingClient, flights: Flights, trust_forwarded_for: bool) -> Self {
         Self {
             client,
+            flights,
             trust_forwarded_for,
         }
     }
@@ -240,7 +319,14 @@ impl RankingService for RankingProxy {
     ) -> Result<Response<rpb::GetRankingsResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(message, id, |m| async move { client.get_rankings(m).await }).await
+        read(
+            &self.flights,
+            "ranking.GetRankings",
+            message,
+            id,
+            |m| async move { client.get_rankings(m).await },
+        )
+        .await
     }
 
     async fn get_country_stats(
@@ -249,7 +335,9 @@ impl RankingService for RankingProxy {
     ) -> Result<Response<rpb::GetCountryStatsResponse>, Status> {
         let (message, id) = forward(request);
         let mut client = self.client.clone();
-        call(
+        read(
+            &self.flights,
+            "ranking.GetCountryStats",
             message,
             id,
             |m| async move { client.get_country_stats(m).await },

@@ -202,13 +202,17 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         ));
 
     let currency_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
-        grpc_web::CurrencyProxy::new(state.currency()),
+        grpc_web::CurrencyProxy::new(state.currency(), state.flights.clone()),
     ));
     let history_web = tonic_web::GrpcWebLayer::new().layer(HistoryServiceServer::new(
-        grpc_web::HistoryProxy::new(state.history()),
+        grpc_web::HistoryProxy::new(state.history(), state.flights.clone()),
     ));
     let ranking_web = tonic_web::GrpcWebLayer::new().layer(RankingServiceServer::new(
-        grpc_web::RankingProxy::new(state.ranking(), config.trust_forwarded_for),
+        grpc_web::RankingProxy::new(
+            state.ranking(),
+            state.flights.clone(),
+            config.trust_forwarded_for,
+        ),
     ));
 
     let http_stack = ServiceBuilder::new()
