@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::query_builder::Separated;
 use sqlx::{MySql, QueryBuilder, Row};
 use travel_domain::price_index::BigMacPrice;
 use travel_domain::{
@@ -80,13 +81,7 @@ impl MySqlRateStore {
                 "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
             );
             query.push_values(newest, |mut row, o| {
-                row.push_bind(o.currency.as_str().to_string())
-                    .push_bind(o.source.clone())
-                    .push_bind(o.recorded_at)
-                    .push_bind(o.rate_date)
-                    .push_bind(o.mid)
-                    .push_bind(o.tts)
-                    .push_bind(o.ttb);
+                bind_quote(&mut row, o);
             });
             query.push(
                 " ON DUPLICATE KEY UPDATE \
@@ -138,6 +133,18 @@ where
         .collect()
 }
 
+/// The quote columns that history and latest rows share, in this order:
+/// `currency_code, source, recorded_at, rate_date, mid, tts, ttb`.
+fn bind_quote(row: &mut Separated<'_, MySql, &'static str>, o: &Observation) {
+    row.push_bind(o.currency.as_str().to_string())
+        .push_bind(o.source.clone())
+        .push_bind(o.recorded_at)
+        .push_bind(o.rate_date)
+        .push_bind(o.mid)
+        .push_bind(o.tts)
+        .push_bind(o.ttb);
+}
+
 async fn insert_history(
     tx: &mut Tx<'_>,
     rows: &[&Observation],
@@ -149,14 +156,8 @@ async fn insert_history(
              mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
         );
         query.push_values(chunk, |mut row, o| {
-            row.push_bind(o.currency.as_str().to_string())
-                .push_bind(o.source.clone())
-                .push_bind(o.recorded_at)
-                .push_bind(o.rate_date)
-                .push_bind(o.mid)
-                .push_bind(o.tts)
-                .push_bind(o.ttb)
-                .push_bind(o.raw_unit)
+            bind_quote(&mut row, o);
+            row.push_bind(o.raw_unit)
                 .push_bind(o.redistributable)
                 .push_bind(ingested_at);
         });

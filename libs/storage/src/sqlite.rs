@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -130,6 +131,18 @@ where
         .collect()
 }
 
+/// The quote columns that history and latest rows share, in this order:
+/// `currency_code, source, recorded_at, rate_date, mid, tts, ttb`.
+fn bind_quote(row: &mut Separated<'_, Sqlite, &'static str>, o: &Observation) {
+    row.push_bind(o.currency.as_str().to_string())
+        .push_bind(o.source.clone())
+        .push_bind(micros(o.recorded_at))
+        .push_bind(o.rate_date)
+        .push_bind(text(o.mid))
+        .push_bind(o.tts.map(text))
+        .push_bind(o.ttb.map(text));
+}
+
 async fn insert_history(tx: &mut Tx<'_>, rows: &[&Observation], ingested_at: i64) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut query = QueryBuilder::<Sqlite>::new(
@@ -137,14 +150,8 @@ async fn insert_history(tx: &mut Tx<'_>, rows: &[&Observation], ingested_at: i64
              mid, tts, ttb, raw_unit, redistributable, ingested_at) ",
         );
         query.push_values(chunk, |mut row, o| {
-            row.push_bind(o.currency.as_str().to_string())
-                .push_bind(o.source.clone())
-                .push_bind(micros(o.recorded_at))
-                .push_bind(o.rate_date)
-                .push_bind(text(o.mid))
-                .push_bind(o.tts.map(text))
-                .push_bind(o.ttb.map(text))
-                .push_bind(o.raw_unit)
+            bind_quote(&mut row, o);
+            row.push_bind(o.raw_unit)
                 .push_bind(o.redistributable)
                 .push_bind(ingested_at);
         });
@@ -360,13 +367,7 @@ impl RateStore for SqliteRateStore {
                 "INSERT INTO latest_rates (currency_code, source, recorded_at, rate_date, mid, tts, ttb) ",
             );
             query.push_values(newest, |mut row, o| {
-                row.push_bind(o.currency.as_str().to_string())
-                    .push_bind(o.source.clone())
-                    .push_bind(micros(o.recorded_at))
-                    .push_bind(o.rate_date)
-                    .push_bind(text(o.mid))
-                    .push_bind(o.tts.map(text))
-                    .push_bind(o.ttb.map(text));
+                bind_quote(&mut row, o);
             });
             query.push(
                 " ON CONFLICT (currency_code) DO UPDATE SET source = excluded.source, \

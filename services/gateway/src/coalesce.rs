@@ -74,8 +74,9 @@ impl Flights {
         }
     }
 
-    /// Answers `request` to `method` with `call`, unless an identical request is
-    /// already in flight, in which case its answer (or error) is shared.
+    /// Answers `request` to `method` with the gRPC call `call`, unless an identical
+    /// request is already in flight, in which case its answer (or error) is shared.
+    /// The answer's message only: response metadata is transport detail.
     pub async fn call<M, R, F, Fut>(
         &self,
         method: &'static str,
@@ -86,14 +87,16 @@ impl Flights {
         M: prost::Message,
         R: Clone + Send + Sync + 'static,
         F: FnOnce(M) -> Fut,
-        Fut: Future<Output = Result<R, Status>> + Send + 'static,
+        Fut: Future<Output = Result<tonic::Response<R>, Status>> + Send + 'static,
     {
         if !self.enabled {
-            return call(request).await;
+            return call(request).await.map(tonic::Response::into_inner);
         }
         let key = (method, request.encode_to_vec());
         let flight = self.join_or_start(key, move || {
-            call(request).map(|answer| answer.map(|r| Arc::new(r) as Arc<dyn Any + Send + Sync>))
+            call(request).map(|answer| {
+                answer.map(|r| Arc::new(r.into_inner()) as Arc<dyn Any + Send + Sync>)
+            })
         });
         let answer = flight.await?;
         Ok(answer
@@ -189,7 +192,8 @@ mod tests {
                     if upstream.fail {
                         Err(Status::unavailable(format!("call {n} failed")))
                     } else {
-                        Ok(format!("call {n}: {}", request.symbols.join(",")))
+                        let answer = format!("call {n}: {}", request.symbols.join(","));
+                        Ok(tonic::Response::new(answer))
                     }
                 })
                 .await

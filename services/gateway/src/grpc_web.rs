@@ -72,15 +72,10 @@ where
     F: FnOnce(T) -> Fut,
     Fut: std::future::Future<Output = Result<Response<R>, Status>> + Send + 'static,
 {
-    use futures::FutureExt;
-    let id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let flight = flights.call(method, message, move |m| {
-        f(m).map(|answer| answer.map(Response::into_inner))
-    });
-    let answer = travel_runtime::context::REQUEST_ID
-        .scope(id, flight)
-        .await?;
-    Ok(Response::new(answer))
+    call(message, request_id, |m| async move {
+        flights.call(method, m, f).await.map(Response::new)
+    })
+    .await
 }
 
 #[tonic::async_trait]

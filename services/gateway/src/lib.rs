@@ -85,11 +85,8 @@ impl AppState {
             + Send
             + 'static,
     {
-        use futures::FutureExt;
         self.flights
-            .call(method, request, move |request| {
-                call(client, request).map(|answer| answer.map(tonic::Response::into_inner))
-            })
+            .call(method, request, move |request| call(client, request))
             .await
     }
 }
