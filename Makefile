@@ -9,21 +9,25 @@ export TRAVEL_TOOLS_DIR
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test test-infra infra-up bench lint helm-lint fmt clean help
+.PHONY: run test check-deps test-infra infra-up bench lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
 	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
 	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
-	@echo "make lint        rustfmt and clippy with warnings as errors"
+	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
 
 run:
 	$(CARGO) run --bin travel-allinone
 
-test:
+test: check-deps
 	$(CARGO) test --workspace
+
+# The gateway links no database, broker or AWS client (seconds: cargo tree only).
+check-deps:
+	bash deploy/scripts/check-gateway-deps.sh
 
 # Real servers: MariaDB on 127.0.0.1:3306, Redis on 127.0.0.1:6379 (started if they
 # are installed but down), Redis with TLS on 6380 (a test CA, trusted through
@@ -43,7 +47,7 @@ bench: infra-up
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/rankingbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 
-lint:
+lint: check-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 

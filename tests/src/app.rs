@@ -98,8 +98,8 @@ fn template_dir() -> &'static Path {
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
             runtime.block_on(async move {
                 let env = Env::from_pairs([("TRAVEL_DATA_DIR", seed_dir.display().to_string())]);
-                let settings = travel_runtime::settings::CommonSettings::from_env(&env).unwrap();
-                let store = travel_runtime::settings::connect_store(&settings.database)
+                let settings = travel_wiring::CommonSettings::from_env(&env).unwrap();
+                let store = travel_wiring::connect_store(&settings.database)
                     .await
                     .expect("template database");
                 store.migrate().await.expect("migrations");

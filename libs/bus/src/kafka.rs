@@ -40,23 +40,11 @@ fn unavailable(error: impl std::fmt::Display) -> BusError {
 
 impl KafkaBus {
     pub fn new(config: &BusConfig) -> Result<Self> {
-        let url = &config.url;
-        let host = url
-            .host_str()
-            .ok_or_else(|| BusError::Config("kafka URL without brokers".into()))?;
-        // url::Url keeps only the first host:port; the rest of the list stays in the
-        // authority text, so take the brokers from the raw URL.
-        let authority = url
-            .as_str()
-            .trim_start_matches("kafka://")
-            .split(['/', '?'])
-            .next()
-            .unwrap_or(host);
-        let brokers = authority
-            .rsplit('@')
-            .next()
-            .unwrap_or(authority)
-            .to_string();
+        let url = config.url.expose();
+        if config.url.hosts().is_empty() {
+            return Err(BusError::Config("kafka URL without brokers".into()));
+        }
+        let brokers = config.url.hosts().join(",");
         let mut base = ClientConfig::new();
         base.set("bootstrap.servers", &brokers);
         if !url.username().is_empty() {

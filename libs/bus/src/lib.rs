@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use travel_config::{ConfigError, Env, SecretUrl};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -114,7 +115,8 @@ pub async fn dead_letter(publisher: &dyn Publisher, record: &Record, reason: &st
 /// Settings shared by the adapters.
 #[derive(Debug, Clone)]
 pub struct BusConfig {
-    pub url: url::Url,
+    /// May hold SASL credentials: shown masked.
+    pub url: SecretUrl,
     /// Partitions of topics this service creates.
     pub partitions: i32,
     /// Consumer-group session time-out (Kafka); shorter means faster rebalances.
@@ -124,10 +126,29 @@ pub struct BusConfig {
 impl BusConfig {
     pub fn new(url: url::Url) -> Self {
         Self {
-            url,
+            url: SecretUrl::new(url),
             partitions: 6,
             session_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// `TRAVEL_BUS_URL` (or `_FILE`), the partitions of topics a service creates and
+    /// the consumer-group session time-out.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.secret_url("TRAVEL_BUS_URL", "memory://", &["kafka", "memory"])?;
+        let mut config = Self::new(url.expose().clone());
+        config.url = url;
+        config.partitions = env.parse("TRAVEL_BUS_PARTITIONS", config.partitions)?;
+        config.session_timeout =
+            env.duration("TRAVEL_BUS_SESSION_TIMEOUT", config.session_timeout)?;
+        if config.partitions < 1 {
+            return Err(ConfigError {
+                variable: "TRAVEL_BUS_PARTITIONS".into(),
+                value: config.partitions.to_string(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(config)
     }
 }
 
@@ -150,4 +171,37 @@ pub(crate) fn partition_of(key: &str, partitions: i32) -> i32 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     (hash % partitions.max(1) as u64) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kafka_url_lists_every_bootstrap_broker() {
+        let env = Env::from_pairs([(
+            "TRAVEL_BUS_URL",
+            "kafka://svc:pw-1@b-1.msk:9096,b-2.msk:9096,b-3.msk:9096?security.protocol=SASL_SSL",
+        )]);
+        let config = BusConfig::from_env(&env).unwrap();
+        assert_eq!(
+            config.url.hosts(),
+            ["b-1.msk:9096", "b-2.msk:9096", "b-3.msk:9096"]
+        );
+        assert!(!format!("{config:?}").contains("pw-1"));
+        // The client is configured (no connection is made until it is used).
+        assert!(connect(&config).is_ok());
+    }
+
+    #[test]
+    fn bad_bus_settings_name_their_variable() {
+        for (name, value) in [
+            ("TRAVEL_BUS_URL", "amqp://broker"),
+            ("TRAVEL_BUS_PARTITIONS", "0"),
+            ("TRAVEL_BUS_SESSION_TIMEOUT", "soon"),
+        ] {
+            let err = BusConfig::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
+            assert_eq!(err.variable, name);
+        }
+    }
 }

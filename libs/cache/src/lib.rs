@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use travel_config::{ConfigError, Env, SecretUrl};
 use url::Url;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +73,8 @@ pub trait Cache: Send + Sync + 'static {
 /// Cache settings.
 #[derive(Debug, Clone)]
 pub struct CacheConfig {
-    pub url: Url,
+    /// May hold the Redis password: shown masked.
+    pub url: SecretUrl,
     /// Prepended to every key, e.g. "travel:" or a per-test namespace.
     pub prefix: String,
     /// Upper bound for one command: a slow or dead Redis must not stall reads that
@@ -85,11 +87,28 @@ pub struct CacheConfig {
 impl CacheConfig {
     pub fn new(url: Url) -> Self {
         Self {
-            url,
+            url: SecretUrl::new(url),
             prefix: "travel:".to_string(),
             command_timeout: Duration::from_millis(250),
             memory_capacity: 100_000,
         }
+    }
+
+    /// `TRAVEL_CACHE_URL` (or `_FILE`), `TRAVEL_CACHE_PREFIX`, `TRAVEL_CACHE_TIMEOUT`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.secret_url(
+            "TRAVEL_CACHE_URL",
+            "memory://",
+            &["redis", "rediss", "memory"],
+        )?;
+        let mut config = Self::new(url.expose().clone());
+        config.prefix = env.string("TRAVEL_CACHE_PREFIX", &config.prefix);
+        config.command_timeout = env.duration_at_least(
+            "TRAVEL_CACHE_TIMEOUT",
+            config.command_timeout,
+            Duration::from_millis(1),
+        )?;
+        Ok(config)
     }
 }
 

@@ -21,8 +21,8 @@ impl RedisCache {
     /// Starts the connection task and returns at once; fred reconnects in the
     /// background, and each command gives up after the configured timeout.
     pub async fn connect(config: &CacheConfig) -> Result<Self> {
-        let redis_config =
-            Config::from_url(config.url.as_str()).map_err(|e| CacheError::Config(e.to_string()))?;
+        let redis_config = Config::from_url(config.url.expose().as_str())
+            .map_err(|e| CacheError::Config(e.to_string()))?;
         let timeout = config.command_timeout;
         let client = Builder::from_config(redis_config)
             .with_connection_config(|c| {

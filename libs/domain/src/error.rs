@@ -2,6 +2,7 @@
 //! gRPC statuses) and the gateway (which renders the REST envelope).
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Machine-readable error codes. The first twelve are the contract of `api-v1.md`;
 /// the transport-level ones after them are additions for conditions the contract
@@ -105,8 +106,9 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// An error a client can act on: a code, a message, and which input was wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// An error a client can act on: a code, a message, and which input was wrong, plus
+/// for the log only the error that caused it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -114,7 +116,62 @@ pub struct ApiError {
     pub parameter: Option<String>,
     pub provided: Option<String>,
     pub expected: Option<String>,
+    /// Why it happened, with its own chain of sources. Never sent to a client: the
+    /// service logs it where the error leaves it.
+    #[source]
+    pub cause: Option<Cause>,
 }
+
+/// What a client sees (code, message, details) is what makes two API errors the
+/// same; the cause is for the log.
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.code,
+            &self.message,
+            &self.parameter,
+            &self.provided,
+            &self.expected,
+        ) == (
+            other.code,
+            &other.message,
+            &other.parameter,
+            &other.provided,
+            &other.expected,
+        )
+    }
+}
+
+impl Eq for ApiError {}
+
+/// The error behind an [`ApiError`].
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -124,7 +181,26 @@ impl ApiError {
             parameter: None,
             provided: None,
             expected: None,
+            cause: None,
         }
+    }
+
+    /// Keeps the error that caused this one, for the log.
+    pub fn with_cause(mut self, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Cause::new(error));
+        self
+    }
+
+    /// The cause and its sources, outermost first, joined by ": "; empty without one.
+    pub fn cause_chain(&self) -> String {
+        let mut chain = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> =
+            self.cause.as_ref().map(|c| c as _);
+        while let Some(error) = next {
+            chain.push(error.to_string());
+            next = error.source();
+        }
+        chain.join(": ")
     }
 
     /// Names the offending parameter, what was sent and what was expected.
@@ -201,5 +277,20 @@ mod tests {
         assert_eq!(ErrorCode::DatabaseUnavailable.http_status(), 503);
         assert_eq!(ErrorCode::InternalError.http_status(), 500);
         assert_eq!(ErrorCode::parse("NOPE"), None);
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("query failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_cause_keeps_its_chain_and_stays_out_of_equality() {
+        let inner = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "peer reset");
+        let error = ApiError::internal("internal error").with_cause(Outer(inner));
+        assert_eq!(error.cause_chain(), "query failed: peer reset");
+        assert_eq!(error, ApiError::internal("internal error"));
+        assert_eq!(ApiError::internal("x").cause_chain(), "");
+        // The client-facing text does not include it.
+        assert_eq!(error.to_string(), "INTERNAL_ERROR: internal error");
     }
 }

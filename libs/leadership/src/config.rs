@@ -65,9 +65,7 @@ impl LeaseConfig {
             });
         // The pod name is unique among live replicas; a random id keeps two local
         // processes apart when neither variable is set.
-        let identity = env
-            .optional_string("TRAVEL_POD_NAME")
-            .or_else(|| env.optional_string("HOSTNAME"))
+        let identity = travel_runtime::pod_name(env)
             .unwrap_or_else(|| format!("travel-{}", uuid::Uuid::new_v4()));
         let config = Self {
             name: env.string("TRAVEL_LEASE_NAME", "ranking-calculator"),

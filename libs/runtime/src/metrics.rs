@@ -16,10 +16,7 @@ const LATENCY_BUCKETS: [f64; 14] = [
 
 /// Where to serve metrics: `TRAVEL_METRICS_ADDR`, `off` for nowhere.
 pub fn metrics_addr(env: &Env, default: &str) -> Result<Option<SocketAddr>, ConfigError> {
-    match env.string("TRAVEL_METRICS_ADDR", default).as_str() {
-        "off" | "" => Ok(None),
-        _ => env.addr("TRAVEL_METRICS_ADDR", default).map(Some),
-    }
+    env.addr_or_off("TRAVEL_METRICS_ADDR", default)
 }
 
 /// Installs the process-wide recorder and its HTTP listener. Call once, inside the

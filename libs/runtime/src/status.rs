@@ -48,20 +48,28 @@ pub fn to_status(error: &ApiError) -> Status {
     Status::with_error_details(grpc_code(error.code), error.message.clone(), details)
 }
 
-/// Turns a handler's result into a gRPC answer, logging server-side failures (the
-/// client only sees the clean message).
+/// Turns a handler's result into a gRPC answer. This is where an error leaves the
+/// service, so it is logged here, once, with its whole cause chain (inside the call's
+/// span, which names the request id); the client only sees the clean message.
 pub fn respond<T>(result: Result<T, ApiError>) -> Result<tonic::Response<T>, Status> {
-    match result {
-        Ok(message) => Ok(tonic::Response::new(message)),
-        Err(error) => {
-            if error.code.http_status() >= 500 {
-                tracing::error!(code = %error.code, message = %error.message, "request failed");
-            } else {
-                tracing::debug!(code = %error.code, message = %error.message, "request rejected");
-            }
-            Err(to_status(&error))
-        }
+    result
+        .map(tonic::Response::new)
+        .map_err(|error| leave(&error))
+}
+
+/// Logs an error that leaves the service and encodes it for the client.
+pub fn leave(error: &ApiError) -> Status {
+    if error.code.http_status() >= 500 {
+        tracing::error!(
+            code = %error.code,
+            message = %error.message,
+            cause = %error.cause_chain(),
+            "request failed"
+        );
+    } else {
+        tracing::debug!(code = %error.code, message = %error.message, "request rejected");
     }
+    to_status(error)
 }
 
 /// Decodes a status from a service. Statuses without our ErrorInfo (transport errors,
@@ -77,6 +85,7 @@ pub fn from_status(status: &Status) -> ApiError {
             parameter: info.metadata.get("parameter").cloned(),
             provided: info.metadata.get("provided").cloned(),
             expected: info.metadata.get("expected").cloned(),
+            cause: None,
         };
     }
     match status.code() {
@@ -102,6 +111,51 @@ mod tests {
         let status = to_status(&error);
         assert_eq!(status.code(), Code::InvalidArgument);
         assert_eq!(from_status(&status), error);
+    }
+
+    /// A log sink for one test.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading latest_rates")]
+    struct Query(#[source] std::io::Error);
+
+    #[test]
+    fn an_internal_error_is_logged_once_with_its_chain_and_request_id() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let status = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("grpc", request_id = "req-42");
+            let _entered = span.enter();
+            let cause = Query(std::io::Error::other("connection reset by peer"));
+            respond::<()>(Err(ApiError::internal("internal error").with_cause(cause)))
+                .unwrap_err()
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.matches("request failed").count(), 1, "{log}");
+        assert!(log.contains("req-42"), "{log}");
+        assert!(
+            log.contains("reading latest_rates: connection reset by peer"),
+            "{log}"
+        );
+        // The client sees the clean message only.
+        assert_eq!(status.message(), "internal error");
+        assert!(!format!("{:?}", from_status(&status)).contains("connection reset"));
     }
 
     #[test]

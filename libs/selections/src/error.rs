@@ -41,13 +41,14 @@ impl From<sqlx::migrate::MigrateError> for SelectionStoreError {
 
 impl From<SelectionStoreError> for ApiError {
     fn from(error: SelectionStoreError) -> Self {
-        match error {
+        // Internals stay in the logs (the cause); the client gets a clean message.
+        let api = match &error {
             SelectionStoreError::Unavailable(_) => ApiError::new(
                 ErrorCode::DatabaseUnavailable,
                 "the selection store is unavailable, try again shortly",
             ),
-            // Internals stay in the logs; the client gets a clean message.
             _ => ApiError::internal("internal error in the selection store"),
-        }
+        };
+        api.with_cause(error)
     }
 }

@@ -15,8 +15,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("database query failed: {0}")]
-    Query(sqlx::Error),
+    #[error("database query failed")]
+    Query(#[source] sqlx::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -34,13 +34,14 @@ impl From<sqlx::Error> for StoreError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
+        // Internals stay in the logs (the cause); the client gets a clean message.
+        let api = match &error {
             StoreError::Unavailable(_) => ApiError::new(
                 ErrorCode::DatabaseUnavailable,
                 "the rate database is unavailable, try again shortly",
             ),
-            // Internals stay in the logs; the client gets a clean message.
             _ => ApiError::internal("internal error while reading rates"),
-        }
+        };
+        api.with_cause(error)
     }
 }

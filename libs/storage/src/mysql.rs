@@ -35,7 +35,7 @@ impl MySqlRateStore {
     /// Builds the pool without connecting: a database that is down at start-up makes
     /// reads fail with `Unavailable` until it is back, instead of a crash loop.
     pub async fn connect(config: &StoreConfig) -> Result<Self> {
-        let options = MySqlConnectOptions::from_str(config.url.as_str())
+        let options = MySqlConnectOptions::from_str(config.url.expose().as_str())
             .map_err(|e| StoreError::Config(e.to_string()))?;
         let pool = MySqlPoolOptions::new()
             .max_connections(config.max_connections)

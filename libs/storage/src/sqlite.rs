@@ -39,7 +39,7 @@ impl SqliteRateStore {
     /// Opens (creating if needed) the database file the URL names, in WAL mode so that
     /// readers are not blocked by the writer.
     pub async fn connect(config: &StoreConfig) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(config.url.as_str())
+        let options = SqliteConnectOptions::from_str(config.url.expose().as_str())
             .map_err(|e| StoreError::Config(e.to_string()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

@@ -10,8 +10,12 @@ use anyhow::Context;
 use tokio::task::JoinHandle;
 use travel_dataset::{SeedProgress, SeedReport};
 use travel_gateway::{Gateway, GatewayConfig};
-use travel_runtime::settings::{CommonSettings, bind, open_backends};
 use travel_runtime::{ConfigError, Env, Shutdown};
+use travel_wiring::{CommonSettings, open_backends};
+
+/// The internal services listen on any free loopback port: only the gateway, which
+/// is told their addresses, reaches them.
+const LOOPBACK: &str = "127.0.0.1:0";
 
 /// Settings of the all-in-one: the shared ones plus each component's own.
 #[derive(Debug, Clone)]
@@ -38,22 +42,18 @@ impl AllInOneConfig {
         let common = CommonSettings::from_env(env)?;
         Ok(Self {
             ranking: travel_ranking::RankingConfig::from_env(env, &common.data_dir)?,
-            ranking_addr: env.addr("TRAVEL_RANKING_ADDR", "127.0.0.1:0")?,
+            ranking_addr: travel_ranking::LISTEN.read_or(env, LOOPBACK)?,
             common,
             gateway: GatewayConfig::from_env(env, "127.0.0.1:8080")?,
             currency: travel_currency::CurrencyConfig::from_env(env)?,
-            currency_addr: env.addr("TRAVEL_CURRENCY_ADDR", "127.0.0.1:0")?,
+            currency_addr: travel_currency::LISTEN.read_or(env, LOOPBACK)?,
             history: travel_history::HistoryConfig::from_env(env)?,
-            history_addr: env.addr("TRAVEL_HISTORY_ADDR", "127.0.0.1:0")?,
-            bus: travel_runtime::settings::bus_config(env)?,
+            history_addr: travel_history::LISTEN.read_or(env, LOOPBACK)?,
+            bus: travel_bus::BusConfig::from_env(env)?,
             processor: travel_processor::ProcessorConfig::from_env(env)?,
             ingestor: travel_ingestor::IngestorConfig::from_env(env)?,
-            ingest_every: match env.string("TRAVEL_INGEST_EVERY", "5m").as_str() {
-                "off" | "0" | "0s" => None,
-                _ => {
-                    Some(env.duration("TRAVEL_INGEST_EVERY", std::time::Duration::from_secs(300))?)
-                }
-            },
+            ingest_every: env
+                .interval_or_off("TRAVEL_INGEST_EVERY", std::time::Duration::from_secs(300))?,
             seed: env.bool("TRAVEL_SEED", true)?,
         })
     }
@@ -125,16 +125,10 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     );
 
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
-    let environment = config.common.environment.clone();
-
-    let currency_listener = bind("TRAVEL_CURRENCY_ADDR", config.currency_addr).await?;
+    let currency_listener = travel_currency::LISTEN.bind(config.currency_addr).await?;
     let currency_addr = currency_listener.local_addr()?;
-    let (currency_backends, currency_config, currency_env, currency_shutdown) = (
-        backends.clone(),
-        config.currency.clone(),
-        environment.clone(),
-        shutdown.child(),
-    );
+    let (currency_backends, currency_config, currency_shutdown) =
+        (backends.clone(), config.currency.clone(), shutdown.child());
     tasks.push((
         "currency",
         tokio::spawn(async move {
@@ -142,7 +136,6 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
                 currency_listener,
                 currency_backends,
                 &currency_config,
-                currency_env,
                 currency_shutdown,
             )
             .await
@@ -150,13 +143,9 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         }),
     ));
 
-    let history_listener = bind("TRAVEL_HISTORY_ADDR", config.history_addr).await?;
+    let history_listener = travel_history::LISTEN.bind(config.history_addr).await?;
     let history_addr = history_listener.local_addr()?;
-    let (history_config, history_env, history_shutdown) = (
-        config.history.clone(),
-        environment.clone(),
-        shutdown.child(),
-    );
+    let (history_config, history_shutdown) = (config.history.clone(), shutdown.child());
     tasks.push((
         "history",
         tokio::spawn(async move {
@@ -164,7 +153,6 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
                 history_listener,
                 backends,
                 &history_config,
-                history_env,
                 history_shutdown,
             )
             .await
@@ -179,13 +167,9 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         catalog,
         leadership: Arc::new(travel_leadership::AlwaysLeader),
     };
-    let ranking_listener = bind("TRAVEL_RANKING_ADDR", config.ranking_addr).await?;
+    let ranking_listener = travel_ranking::LISTEN.bind(config.ranking_addr).await?;
     let ranking_addr = ranking_listener.local_addr()?;
-    let (ranking_config, ranking_env, ranking_shutdown) = (
-        config.ranking.clone(),
-        environment.clone(),
-        shutdown.child(),
-    );
+    let (ranking_config, ranking_shutdown) = (config.ranking.clone(), shutdown.child());
     tasks.push((
         "ranking",
         tokio::spawn(async move {
@@ -193,7 +177,6 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
                 ranking_listener,
                 ranking_backends,
                 &ranking_config,
-                ranking_env,
                 ranking_shutdown,
             )
             .await
@@ -242,8 +225,8 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     gateway_config.currency_url = format!("http://{currency_addr}");
     gateway_config.history_url = format!("http://{history_addr}");
     gateway_config.ranking_url = format!("http://{ranking_addr}");
-    let gateway = Gateway::build(&gateway_config, cache.clone(), environment)?;
-    let gateway_listener = bind("TRAVEL_GATEWAY_ADDR", gateway_config.addr).await?;
+    let gateway = Gateway::build(&gateway_config, cache.clone())?;
+    let gateway_listener = travel_gateway::LISTEN.bind(gateway_config.addr).await?;
     let gateway_addr = gateway_listener.local_addr()?;
     let gateway_shutdown = shutdown.child();
     tasks.push((

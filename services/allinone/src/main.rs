@@ -15,7 +15,7 @@ async fn main() -> anyhow::Result<()> {
     )));
     tracing::info!(
         data_dir = %config.common.data_dir.display(),
-        database = %travel_runtime::settings::redact(&config.common.database.url),
+        database = %config.common.database.url,
         cache = %config.common.cache.url,
         "starting the all-in-one"
     );

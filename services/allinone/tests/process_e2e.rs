@@ -210,3 +210,141 @@ async fn metrics_count_requests_by_route_and_grpc_code() {
         1.0
     );
 }
+
+/// Distinctive values in every secret-bearing variable, with everything logged: none
+/// may show in the output, in `/metrics`, in `/health` or in an error body. The
+/// database, cache and broker are unreachable, so the paths that name them in errors
+/// and retries run too.
+#[tokio::test]
+async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
+    let secrets = [
+        "db-pw-7Qx3vJ",
+        "cache-pw-9Lm2kP",
+        "bus-pw-4Kd8sW",
+        "exim-key-2Rw5nB",
+        "ecos-key-8Hn4tC",
+        "salt-5Jp7yD",
+        "operator-3Zc9qF",
+    ];
+    let data_dir = tempfile::tempdir().unwrap();
+    let (port, metrics_port, closed) = (free_port(), free_port(), free_port());
+    let base = format!("http://127.0.0.1:{port}");
+    let output_path = data_dir.path().join("output.log");
+    let output = std::fs::File::create(&output_path).unwrap();
+    let key_file = data_dir.path().join("ecos.key");
+    std::fs::write(&key_file, format!("{}\n", secrets[4])).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_travel-allinone"))
+        .env("TRAVEL_DATA_DIR", data_dir.path())
+        .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("TRAVEL_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .env("TRAVEL_LOG", "trace")
+        .env("TRAVEL_INGEST_EVERY", "off")
+        .env("TRAVEL_RANKING_EVERY", "off")
+        .env("TRAVEL_SEED", "false")
+        .env("TRAVEL_DATABASE_AUTO_MIGRATE", "false")
+        .env(
+            "TRAVEL_DATABASE_URL",
+            format!("mysql://app:{}@127.0.0.1:{closed}/travel", secrets[0]),
+        )
+        .env(
+            "TRAVEL_CACHE_URL",
+            format!("redis://:{}@127.0.0.1:{closed}", secrets[1]),
+        )
+        .env(
+            "TRAVEL_BUS_URL",
+            format!(
+                "kafka://svc:{}@127.0.0.1:{closed}?security.protocol=SASL_PLAINTEXT&sasl.mechanism=PLAIN",
+                secrets[2]
+            ),
+        )
+        .env("TRAVEL_SOURCE_KOREAEXIM_KEY", secrets[3])
+        .env("TRAVEL_SOURCE_ECOS_KEY_FILE", &key_file)
+        .env("TRAVEL_HASH_SALT", secrets[5])
+        .env("TRAVEL_OPERATOR_API_KEY", secrets[6])
+        .stdout(output.try_clone().unwrap())
+        .stderr(output)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http.get(format!("{base}/health")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the gateway never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut answers = Vec::new();
+    let mut keep = |what: &str, status: u16, body: String| {
+        answers.push((what.to_string(), status, body));
+    };
+    for path in [
+        "/health",
+        "/api/v1/currencies/latest?symbols=USD",
+        "/api/v1/currencies/XYZ",
+        "/api/v1/history/stats?target=USD&period=1m",
+    ] {
+        let response = http.get(format!("{base}{path}")).send().await.unwrap();
+        keep(path, response.status().as_u16(), response.text().await.unwrap());
+    }
+    let response = http
+        .post(format!("{base}/api/v1/rankings/calculate"))
+        .bearer_auth("not-the-key")
+        .send()
+        .await
+        .unwrap();
+    keep("calculate", response.status().as_u16(), response.text().await.unwrap());
+    let response = http
+        .post(format!("{base}/api/v1/rankings/selections"))
+        .json(&serde_json::json!({"user_id": "u1", "country_code": "JP"}))
+        .send()
+        .await
+        .unwrap();
+    keep("selection", response.status().as_u16(), response.text().await.unwrap());
+    // Let reconnect loops of the cache and the broker log a few rounds.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let metrics = http
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    keep("metrics", 200, metrics);
+
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+    let log = std::fs::read_to_string(&output_path).unwrap();
+
+    // The answers are the ones that should name no secret even by accident: a dead
+    // database and cache, a refused operator call, a stored selection.
+    let status_of = |what: &str| answers.iter().find(|a| a.0 == what).unwrap().1;
+    assert_eq!(status_of("/health"), 503, "{answers:?}");
+    assert_eq!(status_of("/api/v1/currencies/latest?symbols=USD"), 503);
+    assert_eq!(status_of("/api/v1/currencies/XYZ"), 404);
+    assert_eq!(status_of("calculate"), 401);
+    assert_eq!(status_of("selection"), 201, "{answers:?}");
+    // Everything was logged, the start-up line shows the URLs masked.
+    assert!(log.contains("TRACE"), "not a trace-level log");
+    assert!(log.contains("starting the all-in-one"), "{log}");
+    assert!(log.contains("mysql://app:***@127.0.0.1"), "{log}");
+    assert!(log.contains("redis://:***@127.0.0.1"), "{log}");
+    for secret in secrets {
+        assert!(
+            !log.contains(secret),
+            "{secret} in the output:\n{}",
+            log.lines()
+                .filter(|l| l.contains(secret))
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        for (what, _, body) in &answers {
+            assert!(!body.contains(secret), "{secret} in {what}: {body}");
+        }
+    }
+}

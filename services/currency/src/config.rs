@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use travel_runtime::{ConfigError, Env};
-
 use travel_domain::quote::RATE_CACHE_TTL;
+use travel_runtime::{ConfigError, Env, ServingSettings};
 
 #[derive(Debug, Clone)]
 pub struct CurrencyConfig {
@@ -13,9 +12,7 @@ pub struct CurrencyConfig {
     pub rate_ttl: Duration,
     /// How long "no quote stored yet" is remembered for a currency.
     pub missing_ttl: Duration,
-    pub dependency_check_interval: Duration,
-    /// Time between reporting NOT_SERVING and closing the listener on shutdown.
-    pub drain: Duration,
+    pub serving: ServingSettings,
 }
 
 impl Default for CurrencyConfig {
@@ -23,8 +20,7 @@ impl Default for CurrencyConfig {
         Self {
             rate_ttl: RATE_CACHE_TTL,
             missing_ttl: Duration::from_secs(60),
-            dependency_check_interval: Duration::from_secs(5),
-            drain: Duration::ZERO,
+            serving: ServingSettings::default(),
         }
     }
 }
@@ -33,13 +29,9 @@ impl CurrencyConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         Ok(Self {
-            rate_ttl: env.duration("TRAVEL_RATE_CACHE_TTL", defaults.rate_ttl)?,
+            rate_ttl: travel_wiring::rate_cache_ttl(env)?,
             missing_ttl: env.duration("TRAVEL_MISSING_RATE_CACHE_TTL", defaults.missing_ttl)?,
-            dependency_check_interval: env.duration(
-                "TRAVEL_DEPENDENCY_CHECK_INTERVAL",
-                defaults.dependency_check_interval,
-            )?,
-            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", defaults.drain)?,
+            serving: ServingSettings::from_env(env)?,
         })
     }
 }

@@ -11,24 +11,30 @@ mod quotes;
 use tokio::net::TcpListener;
 use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
 use travel_runtime::grpc::{GrpcServer, Identity};
-use travel_runtime::{Backends, Shutdown};
+use travel_runtime::{Listen, Shutdown};
+use travel_wiring::Backends;
 
 pub use api::CurrencyApi;
 pub use config::CurrencyConfig;
 pub use quotes::{QuoteReader, ReadFrom};
+
+/// Where the currency service listens.
+pub const LISTEN: Listen = Listen {
+    variable: "TRAVEL_CURRENCY_ADDR",
+    default: "0.0.0.0:50051",
+};
 
 /// Serves the currency API on `listener` until `shutdown` fires.
 pub async fn serve(
     listener: TcpListener,
     deps: Backends,
     config: &CurrencyConfig,
-    environment: String,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
     let mut server = GrpcServer::new(Identity {
         name: "currency",
         version: env!("CARGO_PKG_VERSION"),
-        environment,
+        environment: config.serving.environment.clone(),
     });
     let reader = QuoteReader::new(
         deps.store.clone(),
@@ -38,13 +44,13 @@ pub async fn serve(
     );
     let api = CurrencyApi::new(reader, deps.store.clone(), deps.catalog.clone());
     server.add_service(CurrencyServiceServer::new(api));
-    travel_runtime::dependencies::start_monitor(
+    travel_wiring::monitor::start_monitor(
         server.health(),
         deps.store,
         deps.cache,
-        config.dependency_check_interval,
+        config.serving.dependency_check_interval,
         shutdown.clone(),
     )
     .await;
-    server.serve(listener, shutdown, config.drain).await
+    server.serve(listener, shutdown, config.serving.drain).await
 }

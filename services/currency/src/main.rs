@@ -1,8 +1,8 @@
 //! The currency service as its own process (a Deployment in the cluster).
 
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, bind, open_backends};
 use travel_runtime::{Env, Shutdown, telemetry};
+use travel_wiring::{CommonSettings, open_backends};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
-    let addr = or_exit(env.addr("TRAVEL_CURRENCY_ADDR", "0.0.0.0:50051"));
+    let addr = or_exit(travel_currency::LISTEN.read(&env));
     let config = or_exit(travel_currency::CurrencyConfig::from_env(&env));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env, "currency",
@@ -23,8 +23,8 @@ async fn main() -> anyhow::Result<()> {
     let backends = open_backends(&common).await?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
-    let listener = bind("TRAVEL_CURRENCY_ADDR", addr).await?;
+    let listener = travel_currency::LISTEN.bind(addr).await?;
     tracing::info!(%addr, database = backends.store.backend(), cache = backends.cache.backend(), "currency service listening");
-    travel_currency::serve(listener, backends, &config, common.environment, shutdown).await?;
+    travel_currency::serve(listener, backends, &config, shutdown).await?;
     Ok(())
 }

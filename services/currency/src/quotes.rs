@@ -119,10 +119,12 @@ impl QuoteReader {
             });
         }
 
-        let stored = self.store.latest_quotes(&misses).await.map_err(|error| {
-            tracing::error!(%error, "latest quotes read failed");
-            ApiError::from(error)
-        })?;
+        // Logged with its cause where it leaves the service.
+        let stored = self
+            .store
+            .latest_quotes(&misses)
+            .await
+            .map_err(ApiError::from)?;
         let mut found = Vec::with_capacity(stored.len());
         let mut fill = Vec::with_capacity(stored.len());
         for quote in stored {

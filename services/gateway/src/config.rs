@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use travel_runtime::{ConfigError, Env};
+use travel_runtime::{ConfigError, Env, ServingSettings};
 
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -26,8 +26,9 @@ pub struct GatewayConfig {
     pub rate_limit: u64,
     pub rate_limit_window: Duration,
     pub trust_forwarded_for: bool,
-    /// Time /health reports 503 before the listener closes on shutdown.
-    pub drain: Duration,
+    /// Environment name and the drain: /health reports 503 for `serving.drain`
+    /// before the listener closes on shutdown.
+    pub serving: ServingSettings,
     /// Identical reads in flight at once share one upstream call.
     pub coalesce_reads: bool,
 }
@@ -42,15 +43,11 @@ impl GatewayConfig {
                 reason: "must be at least 1".into(),
             });
         }
-        let rate_limit_window =
-            env.duration("TRAVEL_RATE_LIMIT_WINDOW", Duration::from_secs(3600))?;
-        if rate_limit_window < Duration::from_secs(1) {
-            return Err(ConfigError {
-                variable: "TRAVEL_RATE_LIMIT_WINDOW".into(),
-                value: env.string("TRAVEL_RATE_LIMIT_WINDOW", ""),
-                reason: "must be at least 1s".into(),
-            });
-        }
+        let rate_limit_window = env.duration_at_least(
+            "TRAVEL_RATE_LIMIT_WINDOW",
+            Duration::from_secs(3600),
+            Duration::from_secs(1),
+        )?;
         let currency_url = env.url(
             "TRAVEL_CURRENCY_URL",
             "http://127.0.0.1:50051",
@@ -67,7 +64,7 @@ impl GatewayConfig {
             &["http", "https"],
         )?;
         Ok(Self {
-            addr: env.addr("TRAVEL_GATEWAY_ADDR", default_addr)?,
+            addr: crate::LISTEN.read_or(env, default_addr)?,
             currency_url: currency_url.to_string().trim_end_matches('/').to_string(),
             history_url: history_url.to_string().trim_end_matches('/').to_string(),
             ranking_url: ranking_url.to_string().trim_end_matches('/').to_string(),
@@ -83,7 +80,7 @@ impl GatewayConfig {
             rate_limit,
             rate_limit_window,
             trust_forwarded_for: env.bool("TRAVEL_TRUST_FORWARDED_FOR", false)?,
-            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO)?,
+            serving: ServingSettings::from_env(env)?,
             coalesce_reads: env.bool("TRAVEL_COALESCE_READS", true)?,
         })
     }

@@ -36,6 +36,13 @@ use travel_proto::ranking::v1::ranking_service_server::{
 use travel_runtime::Shutdown;
 
 pub use config::GatewayConfig;
+
+/// Where the gateway listens: all interfaces in its own binary, loopback in the
+/// all-in-one (`make run`).
+pub const LISTEN: travel_runtime::Listen = travel_runtime::Listen {
+    variable: "TRAVEL_GATEWAY_ADDR",
+    default: "0.0.0.0:8080",
+};
 use upstream::{
     CurrencyClient, HistoryClient, RankingClient, Upstream, currency_client, history_client,
     ranking_client,
@@ -102,7 +109,6 @@ impl Gateway {
     pub fn build(
         config: &GatewayConfig,
         cache: Arc<dyn Cache>,
-        environment: String,
     ) -> Result<Self, tonic::transport::Error> {
         let currency =
             Upstream::connect_lazy("currency", &config.currency_url, config.upstream_timeout)?;
@@ -117,7 +123,7 @@ impl Gateway {
             ranking: ranking_client(&ranking),
             upstreams: Arc::new(vec![currency, history, ranking]),
             cache: cache.clone(),
-            environment,
+            environment: config.serving.environment.clone(),
             draining: draining.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
             flights: coalesce::Flights::new(config.coalesce_reads),
@@ -125,7 +131,7 @@ impl Gateway {
         Ok(Self {
             router: router(state, config, cache),
             draining,
-            drain: config.drain,
+            drain: config.serving.drain,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use travel_runtime::{ConfigError, Env};
+use travel_runtime::{ConfigError, Env, ServingSettings};
 
 #[derive(Debug, Clone)]
 pub struct HistoryConfig {
@@ -12,8 +12,7 @@ pub struct HistoryConfig {
     pub ttl_1m: Duration,
     /// … for longer windows and explicit dates.
     pub ttl_long: Duration,
-    pub dependency_check_interval: Duration,
-    pub drain: Duration,
+    pub serving: ServingSettings,
 }
 
 impl Default for HistoryConfig {
@@ -22,8 +21,7 @@ impl Default for HistoryConfig {
             ttl_1w: Duration::from_secs(300),
             ttl_1m: Duration::from_secs(900),
             ttl_long: Duration::from_secs(3600),
-            dependency_check_interval: Duration::from_secs(5),
-            drain: Duration::ZERO,
+            serving: ServingSettings::default(),
         }
     }
 }
@@ -35,11 +33,7 @@ impl HistoryConfig {
             ttl_1w: env.duration("TRAVEL_CHART_CACHE_TTL_1W", d.ttl_1w)?,
             ttl_1m: env.duration("TRAVEL_CHART_CACHE_TTL_1M", d.ttl_1m)?,
             ttl_long: env.duration("TRAVEL_CHART_CACHE_TTL_LONG", d.ttl_long)?,
-            dependency_check_interval: env.duration(
-                "TRAVEL_DEPENDENCY_CHECK_INTERVAL",
-                d.dependency_check_interval,
-            )?,
-            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", d.drain)?,
+            serving: ServingSettings::from_env(env)?,
         })
     }
 }

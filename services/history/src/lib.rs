@@ -13,24 +13,30 @@ mod window;
 use tokio::net::TcpListener;
 use travel_proto::history::v1::history_service_server::HistoryServiceServer;
 use travel_runtime::grpc::{GrpcServer, Identity};
-use travel_runtime::{Backends, Shutdown};
+use travel_runtime::{Listen, Shutdown};
+use travel_wiring::Backends;
 
 pub use api::HistoryApi;
 pub use config::HistoryConfig;
 pub use series::SeriesLoader;
+
+/// Where the history service listens.
+pub const LISTEN: Listen = Listen {
+    variable: "TRAVEL_HISTORY_ADDR",
+    default: "0.0.0.0:50052",
+};
 
 /// Serves the history API on `listener` until `shutdown` fires.
 pub async fn serve(
     listener: TcpListener,
     backends: Backends,
     config: &HistoryConfig,
-    environment: String,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
     let mut server = GrpcServer::new(Identity {
         name: "history",
         version: env!("CARGO_PKG_VERSION"),
-        environment,
+        environment: config.serving.environment.clone(),
     });
     let api = HistoryApi::new(
         SeriesLoader::new(backends.store.clone()),
@@ -39,13 +45,13 @@ pub async fn serve(
         config.clone(),
     );
     server.add_service(HistoryServiceServer::new(api));
-    travel_runtime::dependencies::start_monitor(
+    travel_wiring::monitor::start_monitor(
         server.health(),
         backends.store,
         backends.cache,
-        config.dependency_check_interval,
+        config.serving.dependency_check_interval,
         shutdown.clone(),
     )
     .await;
-    server.serve(listener, shutdown, config.drain).await
+    server.serve(listener, shutdown, config.serving.drain).await
 }

@@ -1,8 +1,8 @@
 //! The history service as its own process (a Deployment in the cluster).
 
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, bind, open_backends};
 use travel_runtime::{Env, Shutdown, telemetry};
+use travel_wiring::{CommonSettings, open_backends};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
-    let addr = or_exit(env.addr("TRAVEL_HISTORY_ADDR", "0.0.0.0:50052"));
+    let addr = or_exit(travel_history::LISTEN.read(&env));
     let config = or_exit(travel_history::HistoryConfig::from_env(&env));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env, "history",
@@ -23,8 +23,8 @@ async fn main() -> anyhow::Result<()> {
     let backends = open_backends(&common).await?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
-    let listener = bind("TRAVEL_HISTORY_ADDR", addr).await?;
+    let listener = travel_history::LISTEN.bind(addr).await?;
     tracing::info!(%addr, database = backends.store.backend(), cache = backends.cache.backend(), "history service listening");
-    travel_history::serve(listener, backends, &config, common.environment, shutdown).await?;
+    travel_history::serve(listener, backends, &config, shutdown).await?;
     Ok(())
 }

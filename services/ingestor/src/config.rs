@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use rust_decimal::Decimal;
+use travel_runtime::config::SecretString;
 use travel_runtime::{ConfigError, Env};
 use travel_sources::breaker::BreakerPolicy;
 
@@ -61,31 +62,20 @@ impl SourceName {
     }
 }
 
-/// An API key that never shows in logs or error messages.
-#[derive(Clone, Default)]
-pub struct Secret(String);
+/// Per-source variables; `<NAME>` stands for the source's configuration name.
+const SOURCE_URL: &str = "TRAVEL_SOURCE_<NAME>_URL";
+const SOURCE_KEY: &str = "TRAVEL_SOURCE_<NAME>_KEY";
 
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "<unset>"
-        } else {
-            "<redacted>"
-        })
-    }
+fn per_source(template: &str, name: SourceName) -> String {
+    template.replace("<NAME>", name.config_name())
 }
 
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
     pub name: SourceName,
     pub url: url::Url,
-    pub key: Secret,
+    /// Empty for a source without a key; shown masked.
+    pub key: SecretString,
 }
 
 #[derive(Debug, Clone)]
@@ -114,24 +104,24 @@ impl IngestorConfig {
                 value: order.clone(),
                 reason: format!("unknown source {raw:?}; expected KOREAEXIM, ECOS, ECB, ERAPI"),
             })?;
-            let prefix = format!("TRAVEL_SOURCE_{}", name.config_name());
             let url = env.url(
-                &format!("{prefix}_URL"),
+                &per_source(SOURCE_URL, name),
                 name.default_url(),
                 &["http", "https"],
             )?;
-            let key = env.secret(&format!("{prefix}_KEY"))?.unwrap_or_default();
-            if name.needs_key() && key.is_empty() {
+            let key_variable = per_source(SOURCE_KEY, name);
+            let key = env.secret(&key_variable)?;
+            if name.needs_key() && key.is_none() {
                 tracing::warn!(
                     source = name.config_name(),
-                    "no {prefix}_KEY: source disabled"
+                    "no {key_variable}: source disabled"
                 );
                 continue;
             }
             sources.push(SourceConfig {
                 name,
                 url,
-                key: Secret(key),
+                key: key.unwrap_or_else(|| SecretString::from(String::new())),
             });
         }
         let threshold = env.parse("TRAVEL_BREAKER_THRESHOLD", 3u32)?;
@@ -145,7 +135,7 @@ impl IngestorConfig {
                     .duration("TRAVEL_BREAKER_COOL_DOWN", Duration::from_secs(15 * 60))?,
             },
             max_jump_percent: env.parse("TRAVEL_MAX_JUMP_PERCENT", Decimal::from(5))?,
-            topic: env.string("TRAVEL_RATES_TOPIC", travel_events::RATES_TOPIC),
+            topic: travel_wiring::rates_topic(env),
             walk_back_days: env.parse("TRAVEL_SOURCE_WALK_BACK_DAYS", 7u32)?,
         })
     }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
+use travel_runtime::config::ExposeSecret;
 use travel_sources::{SourceError, SourceQuote, ecb, ecos, erapi, koreaexim};
 
 use crate::config::{IngestorConfig, SourceConfig, SourceName};
@@ -81,7 +82,7 @@ impl Fetcher {
                     let day = today - Days::new(u64::from(back));
                     let mut url = source.url.clone();
                     url.query_pairs_mut()
-                        .append_pair("authkey", source.key.expose())
+                        .append_pair("authkey", source.key.expose_secret())
                         .append_pair("searchdate", &day.format("%Y%m%d").to_string())
                         .append_pair("data", "AP01");
                     let parsed = koreaexim::parse(&self.get(url.as_str()).await?, day)?;
@@ -125,7 +126,7 @@ impl Fetcher {
             let url = format!(
                 "{}/{}/json/kr/{}/{}/{}/D/{}/{}",
                 source.url.as_str().trim_end_matches('/'),
-                source.key.expose(),
+                source.key.expose_secret(),
                 from,
                 from + page - 1,
                 ecos::STAT_CODE,

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, bus_config, connect_cache};
 use travel_runtime::{Env, Shutdown, telemetry};
+use travel_wiring::{CommonSettings, connect_cache};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
-    let bus = or_exit(bus_config(&env));
+    let bus = or_exit(travel_bus::BusConfig::from_env(&env));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env, "ingestor",
     )));

@@ -5,8 +5,8 @@
 
 use anyhow::Context;
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, connect_store};
 use travel_runtime::{Env, telemetry};
+use travel_wiring::{CommonSettings, connect_store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

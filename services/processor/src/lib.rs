@@ -60,11 +60,11 @@ impl ProcessorConfig {
             });
         }
         Ok(Self {
-            topic: env.string("TRAVEL_RATES_TOPIC", &d.topic),
+            topic: travel_wiring::rates_topic(env),
             group: env.string("TRAVEL_PROCESSOR_GROUP", &d.group),
             batch_size,
             poll_wait: env.duration("TRAVEL_PROCESSOR_POLL_WAIT", d.poll_wait)?,
-            rate_ttl: env.duration("TRAVEL_RATE_CACHE_TTL", d.rate_ttl)?,
+            rate_ttl: travel_wiring::rate_cache_ttl(env)?,
             max_backoff: env.duration("TRAVEL_PROCESSOR_MAX_BACKOFF", d.max_backoff)?,
         })
     }

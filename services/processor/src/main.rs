@@ -2,12 +2,16 @@
 //! consuming, it answers `grpc.health.v1` on `TRAVEL_PROCESSOR_HEALTH_ADDR` (the
 //! cluster's probes, with its database and cache states) and serves metrics.
 
-use std::time::Duration;
-
 use travel_runtime::config::or_exit;
 use travel_runtime::grpc::{GrpcServer, Identity};
-use travel_runtime::settings::{CommonSettings, bind, open_backends};
-use travel_runtime::{Env, Shutdown, telemetry};
+use travel_runtime::{Env, Listen, ServingSettings, Shutdown, telemetry};
+use travel_wiring::{CommonSettings, open_backends};
+
+/// The processor's `grpc.health.v1` endpoint (the cluster's probes).
+const HEALTH: Listen = Listen {
+    variable: "TRAVEL_PROCESSOR_HEALTH_ADDR",
+    default: "0.0.0.0:50054",
+};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -17,11 +21,9 @@ async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
     let config = or_exit(travel_processor::ProcessorConfig::from_env(&env));
-    let bus_config = or_exit(travel_runtime::settings::bus_config(&env));
-    let health_addr = or_exit(env.addr("TRAVEL_PROCESSOR_HEALTH_ADDR", "0.0.0.0:50054"));
-    let check_every =
-        or_exit(env.duration("TRAVEL_DEPENDENCY_CHECK_INTERVAL", Duration::from_secs(5)));
-    let drain = or_exit(env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO));
+    let bus_config = or_exit(travel_bus::BusConfig::from_env(&env));
+    let health_addr = or_exit(HEALTH.read(&env));
+    let serving = or_exit(ServingSettings::from_env(&env));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(
         &env,
         "processor",
@@ -43,20 +45,20 @@ async fn main() -> anyhow::Result<()> {
     let health = GrpcServer::new(Identity {
         name: "processor",
         version: env!("CARGO_PKG_VERSION"),
-        environment: common.environment.clone(),
+        environment: serving.environment.clone(),
     });
-    travel_runtime::dependencies::start_monitor(
+    travel_wiring::monitor::start_monitor(
         health.health(),
         backends.store.clone(),
         backends.cache.clone(),
-        check_every,
+        serving.dependency_check_interval,
         shutdown.clone(),
     )
     .await;
-    let listener = bind("TRAVEL_PROCESSOR_HEALTH_ADDR", health_addr).await?;
+    let listener = HEALTH.bind(health_addr).await?;
     let health_shutdown = shutdown.clone();
     let health_server =
-        tokio::spawn(async move { health.serve(listener, health_shutdown, drain).await });
+        tokio::spawn(async move { health.serve(listener, health_shutdown, serving.drain).await });
 
     let processor =
         travel_processor::Processor::new(bus, backends.store.clone(), backends.cache, config);

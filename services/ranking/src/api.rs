@@ -11,7 +11,8 @@ use travel_cache::Cache;
 use travel_domain::{ApiError, Catalog, CountryCode, CountryInfo, ErrorCode};
 use travel_proto::ranking::v1 as pb;
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
-use travel_runtime::status::{respond, to_status};
+use travel_runtime::config::ExposeSecret;
+use travel_runtime::status::{leave, respond, to_status};
 use travel_selections::{
     RankChange, RankingPeriod, Recorded, Selection, SelectionStore, StoredRanking,
 };
@@ -129,7 +130,7 @@ impl RankingApi {
     fn hash(&self, value: &str) -> Option<String> {
         (!value.is_empty()).then(|| {
             let mut hasher = Sha256::new();
-            hasher.update(self.config.hash_salt.as_bytes());
+            hasher.update(self.config.hash_salt.expose_secret().as_bytes());
             hasher.update(value.as_bytes());
             hex::encode(hasher.finalize())
         })
@@ -317,7 +318,7 @@ impl RankingApi {
             let presented = authorization
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .map(str::trim);
-            if !presented.is_some_and(|p| same_secret(p, key)) {
+            if !presented.is_some_and(|p| same_secret(p, key.expose_secret())) {
                 return Err(ApiError::new(
                     ErrorCode::Unauthorized,
                     "recalculation needs Authorization: Bearer <operator API key>",
@@ -397,11 +398,11 @@ impl RankingService for RankingApi {
             user_agent_hash: self.hash(&request.user_agent),
             expires_at: now + retention,
         };
-        let recorded = self.store.record(&selection).await.map_err(|e| {
-            let error = ApiError::from(e);
-            tracing::error!(code = %error.code, "selection not stored");
-            to_status(&error)
-        })?;
+        let recorded = self
+            .store
+            .record(&selection)
+            .await
+            .map_err(|e| leave(&ApiError::from(e)))?;
         if recorded == Recorded::Duplicate {
             // A fresh id and instant cannot collide unless the store retried for us.
             tracing::debug!(selection_id = %selection.selection_id, "selection already stored");

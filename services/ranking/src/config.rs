@@ -4,7 +4,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono_tz::Tz;
-use travel_runtime::{ConfigError, Env};
+use travel_runtime::config::SecretString;
+use travel_runtime::{ConfigError, Env, ServingSettings};
 use travel_selections::SelectionStoreConfig;
 
 #[derive(Debug, Clone)]
@@ -20,13 +21,12 @@ pub struct RankingConfig {
     pub selection_limit: u64,
     pub selection_window: Duration,
     /// Salt of the IP and User-Agent hashes.
-    pub hash_salt: String,
+    pub hash_salt: SecretString,
     /// Bearer key of the operator's recalculation; `None` leaves it open.
-    pub operator_api_key: Option<String>,
+    pub operator_api_key: Option<SecretString>,
     /// Name of this replica in calculation metadata.
     pub instance: String,
-    pub dependency_check_interval: Duration,
-    pub drain: Duration,
+    pub serving: ServingSettings,
 }
 
 impl RankingConfig {
@@ -45,14 +45,11 @@ impl RankingConfig {
         store.endpoint = env.optional_string("TRAVEL_DYNAMODB_ENDPOINT");
         store.region = env.optional_string("TRAVEL_DYNAMODB_REGION");
         store.create_tables = env.bool("TRAVEL_DYNAMODB_CREATE_TABLES", store.create_tables)?;
-        store.retention = env.duration("TRAVEL_SELECTION_RETENTION", store.retention)?;
-        if store.retention < Duration::from_secs(24 * 3600) {
-            return Err(ConfigError {
-                variable: "TRAVEL_SELECTION_RETENTION".into(),
-                value: env.string("TRAVEL_SELECTION_RETENTION", ""),
-                reason: "must be at least 1 day".into(),
-            });
-        }
+        store.retention = env.duration_at_least(
+            "TRAVEL_SELECTION_RETENTION",
+            store.retention,
+            Duration::from_secs(24 * 3600),
+        )?;
 
         let zone = env.string("TRAVEL_RANKING_TIME_ZONE", "Asia/Seoul");
         let time_zone: Tz = zone.parse().map_err(|_| ConfigError {
@@ -60,26 +57,20 @@ impl RankingConfig {
             value: zone.clone(),
             reason: "expected an IANA time zone such as Asia/Seoul".into(),
         })?;
-        let calculate_every = match env.string("TRAVEL_RANKING_EVERY", "5m").as_str() {
-            "off" | "0" | "0s" => None,
-            _ => Some(env.duration("TRAVEL_RANKING_EVERY", Duration::from_secs(300))?),
-        };
-        let selection_window =
-            env.duration("TRAVEL_SELECTION_LIMIT_WINDOW", Duration::from_secs(60))?;
-        if selection_window < Duration::from_secs(1) {
-            return Err(ConfigError {
-                variable: "TRAVEL_SELECTION_LIMIT_WINDOW".into(),
-                value: env.string("TRAVEL_SELECTION_LIMIT_WINDOW", ""),
-                reason: "must be at least 1s".into(),
-            });
-        }
+        let calculate_every =
+            env.interval_or_off("TRAVEL_RANKING_EVERY", Duration::from_secs(300))?;
+        let selection_window = env.duration_at_least(
+            "TRAVEL_SELECTION_LIMIT_WINDOW",
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+        )?;
         let hash_salt = match env.secret("TRAVEL_HASH_SALT")? {
             Some(salt) => salt,
             None => {
                 // Hashes stay unlinkable to raw addresses, but differ between restarts
                 // and replicas: fine for a laptop, not for a fleet.
                 tracing::warn!("TRAVEL_HASH_SALT is not set: using a random salt for this process");
-                uuid::Uuid::new_v4().to_string()
+                SecretString::from(uuid::Uuid::new_v4().to_string())
             }
         };
         Ok(Self {
@@ -91,13 +82,8 @@ impl RankingConfig {
             selection_window,
             hash_salt,
             operator_api_key: env.secret("TRAVEL_OPERATOR_API_KEY")?,
-            instance: env
-                .optional_string("TRAVEL_POD_NAME")
-                .or_else(|| env.optional_string("HOSTNAME"))
-                .unwrap_or_else(|| "local".to_string()),
-            dependency_check_interval: env
-                .duration("TRAVEL_DEPENDENCY_CHECK_INTERVAL", Duration::from_secs(5))?,
-            drain: env.duration("TRAVEL_SHUTDOWN_DRAIN", Duration::ZERO)?,
+            instance: travel_runtime::pod_name(env).unwrap_or_else(|| "local".to_string()),
+            serving: ServingSettings::from_env(env)?,
         })
     }
 }

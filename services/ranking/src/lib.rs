@@ -20,7 +20,7 @@ use travel_cache::Cache;
 use travel_domain::Catalog;
 use travel_leadership::Leadership;
 use travel_proto::ranking::v1::ranking_service_server::RankingServiceServer;
-use travel_runtime::Shutdown;
+use travel_runtime::{Listen, Shutdown};
 use travel_runtime::grpc::{GrpcServer, Identity};
 use travel_selections::SelectionStore;
 
@@ -47,19 +47,24 @@ pub async fn open_store(config: &RankingConfig) -> anyhow::Result<Arc<dyn Select
     Ok(store)
 }
 
+/// Where the ranking service listens.
+pub const LISTEN: Listen = Listen {
+    variable: "TRAVEL_RANKING_ADDR",
+    default: "0.0.0.0:50053",
+};
+
 /// Serves the ranking API on `listener` and runs the periodic calculation (on the
 /// leader) until `shutdown` fires.
 pub async fn serve(
     listener: TcpListener,
     backends: RankingBackends,
     config: &RankingConfig,
-    environment: String,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
     let mut server = GrpcServer::new(Identity {
         name: "ranking",
         version: env!("CARGO_PKG_VERSION"),
-        environment,
+        environment: config.serving.environment.clone(),
     });
     let rankings = Arc::new(Rankings::new(
         backends.store.clone(),
@@ -84,19 +89,19 @@ pub async fn serve(
         ))
     });
     let store = backends.store.clone();
-    let database: travel_runtime::dependencies::DatabasePing = Arc::new(move || {
+    let database: travel_wiring::monitor::DatabasePing = Arc::new(move || {
         let store = store.clone();
         Box::pin(async move { store.ping().await.is_ok() })
     });
-    travel_runtime::dependencies::start_monitor_with(
+    travel_wiring::monitor::start_monitor_with(
         server.health(),
         database,
         backends.cache,
-        config.dependency_check_interval,
+        config.serving.dependency_check_interval,
         shutdown.clone(),
     )
     .await;
-    let served = server.serve(listener, shutdown, config.drain).await;
+    let served = server.serve(listener, shutdown, config.serving.drain).await;
     if let Some(calculator) = calculator {
         // Let a calculation in progress finish and store its result.
         let _ = calculator.await;

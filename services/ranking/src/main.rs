@@ -1,8 +1,8 @@
 //! The ranking service as its own process (a Deployment in the cluster).
 
 use travel_runtime::config::or_exit;
-use travel_runtime::settings::{CommonSettings, bind, connect_cache};
 use travel_runtime::{Env, Shutdown, telemetry};
+use travel_wiring::{CommonSettings, connect_cache};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -11,7 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
-    let addr = or_exit(env.addr("TRAVEL_RANKING_ADDR", "0.0.0.0:50053"));
+    let addr = or_exit(travel_ranking::LISTEN.read(&env));
     let config = or_exit(travel_ranking::RankingConfig::from_env(
         &env,
         &common.data_dir,
@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
         catalog: std::sync::Arc::new(travel_domain::Catalog::new()),
         leadership: travel_leadership::from_env(&env, shutdown.clone()).await?,
     };
-    let listener = bind("TRAVEL_RANKING_ADDR", addr).await?;
+    let listener = travel_ranking::LISTEN.bind(addr).await?;
     tracing::info!(
         %addr,
         store = backends.store.backend(),
@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
         "ranking service listening"
     );
     let leadership = backends.leadership.clone();
-    travel_ranking::serve(listener, backends, &config, common.environment, shutdown).await?;
+    travel_ranking::serve(listener, backends, &config, shutdown).await?;
     // Hand the lease over before exiting, bounded so a hung API server cannot hold
     // the pod past its grace period.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), leadership.stopped()).await;

@@ -194,10 +194,10 @@ async fn main() -> anyhow::Result<()> {
     let app = start_app(common_pairs(dir.path()))
         .await
         .context("all-in-one on SQLite")?;
-    let settings = travel_runtime::settings::CommonSettings::from_env(&Env::from_pairs(
+    let settings = travel_wiring::CommonSettings::from_env(&Env::from_pairs(
         common_pairs(dir.path()),
     ))?;
-    let store = travel_runtime::settings::connect_store(&settings.database).await?;
+    let store = travel_wiring::connect_store(&settings.database).await?;
     run(
         "SQLite",
         store.as_ref(),
@@ -228,8 +228,8 @@ async fn main() -> anyhow::Result<()> {
             "(MySQL: migrations and seeding of the full history took {:.1} s)",
             started.elapsed().as_secs_f64()
         );
-        let settings = travel_runtime::settings::CommonSettings::from_env(&Env::from_pairs(pairs))?;
-        let store = travel_runtime::settings::connect_store(&settings.database).await?;
+        let settings = travel_wiring::CommonSettings::from_env(&Env::from_pairs(pairs))?;
+        let store = travel_wiring::connect_store(&settings.database).await?;
         let result = run(
             "MySQL (MariaDB)",
             store.as_ref(),

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use travel_proto::meta::v1::GetInfoRequest;
+use travel_runtime::dependencies;
 
 use crate::AppState;
 use crate::envelope::Success;
@@ -17,8 +18,12 @@ use crate::upstream::Upstream;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Dependencies every service reports through grpc.health.v1 (see the services'
-/// dependency monitors) and whether losing one only degrades the answers.
-const DEPENDENCIES: [(&str, bool); 2] = [("database", false), ("cache", true)];
+/// dependency monitors): the name in /health, the health service name, and whether
+/// losing it only degrades the answers.
+const DEPENDENCIES: [(&str, &str, bool); 2] = [
+    ("database", dependencies::DATABASE, false),
+    ("cache", dependencies::CACHE, true),
+];
 
 async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
     let request = HealthCheckRequest {
@@ -63,8 +68,8 @@ pub async fn health(State(state): State<AppState>) -> Response {
             unhealthy = true;
             continue;
         }
-        for (dependency, optional) in DEPENDENCIES {
-            let Some(ok) = check(upstream, &format!("dependency/{dependency}")).await else {
+        for (dependency, health_name, optional) in DEPENDENCIES {
+            let Some(ok) = check(upstream, health_name).await else {
                 continue;
             };
             // A dependency is unhealthy when any service that uses it says so.

@@ -9,7 +9,10 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::secret::SecretUrl;
 
 /// A configuration value that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,9 +36,18 @@ pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
 }
 
 /// A snapshot of the environment (or of a map, in tests).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Env {
     values: HashMap<String, String>,
+}
+
+/// Names only: any value may be a secret.
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.values.keys().collect();
+        names.sort();
+        f.debug_struct("Env").field("variables", &names).finish()
+    }
 }
 
 impl Env {
@@ -81,22 +93,46 @@ impl Env {
     }
 
     /// A secret given directly in `NAME` or as a file path in `NAME_FILE` (a mounted
-    /// Kubernetes Secret); `None` when neither is set.
-    pub fn secret(&self, name: &str) -> Result<Option<String>, ConfigError> {
+    /// Kubernetes Secret); `None` when neither is set. The value only leaves the
+    /// wrapper through `expose_secret`.
+    pub fn secret(&self, name: &str) -> Result<Option<SecretString>, ConfigError> {
         if let Some(value) = self.optional_string(name) {
-            return Ok(Some(value));
+            return Ok(Some(SecretString::from(value)));
         }
         let file = format!("{name}_FILE");
         match self.optional_string(&file) {
             None => Ok(None),
             Some(path) => std::fs::read_to_string(&path)
                 .map(|v| Some(v.trim().to_string()).filter(|v| !v.is_empty()))
+                .map(|v| v.map(SecretString::from))
                 .map_err(|e| ConfigError {
                     variable: file,
                     value: path,
                     reason: e.to_string(),
                 }),
         }
+    }
+
+    /// A connection URL that may hold credentials, from `NAME` or `NAME_FILE`. Errors
+    /// show the URL masked, never the value as given.
+    pub fn secret_url(
+        &self,
+        name: &str,
+        default: &str,
+        schemes: &[&str],
+    ) -> Result<SecretUrl, ConfigError> {
+        let raw = match self.secret(name)? {
+            Some(value) => value.expose_secret().to_string(),
+            None => default.to_string(),
+        };
+        let masked = |reason: String, value: String| ConfigError {
+            variable: name.to_string(),
+            value,
+            reason,
+        };
+        let url = SecretUrl::parse(&raw).map_err(|e| masked(e.to_string(), "***".to_string()))?;
+        check_scheme(url.expose(), schemes).map_err(|reason| masked(reason, url.redacted()))?;
+        Ok(url)
     }
 
     pub fn parse<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
@@ -142,21 +178,66 @@ impl Env {
         }
     }
 
+    /// A duration no shorter than `min`.
+    pub fn duration_at_least(
+        &self,
+        name: &str,
+        default: Duration,
+        min: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let value = self.duration(name, default)?;
+        if value < min {
+            return Err(self.error(
+                name,
+                format!("must be at least {}", humantime::format_duration(min)),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// An interval that can be switched off: `off`, `0` or `0s` give `None`.
+    pub fn interval_or_off(
+        &self,
+        name: &str,
+        default: Duration,
+    ) -> Result<Option<Duration>, ConfigError> {
+        match self.raw(name).map(str::trim) {
+            Some("off" | "0" | "0s") => Ok(None),
+            _ => self.duration(name, default).map(Some),
+        }
+    }
+
+    /// A listen address that can be switched off: `off` (or a default of `off`) gives
+    /// `None`.
+    pub fn addr_or_off(
+        &self,
+        name: &str,
+        default: &str,
+    ) -> Result<Option<SocketAddr>, ConfigError> {
+        match self.string(name, default).as_str() {
+            "off" => Ok(None),
+            _ => self.addr(name, default).map(Some),
+        }
+    }
+
     /// A URL whose scheme is one of `schemes`.
     pub fn url(&self, name: &str, default: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
         let raw = self.string(name, default);
         let url = Url::parse(&raw).map_err(|e| self.error(name, e))?;
-        if !schemes.contains(&url.scheme()) {
-            return Err(self.error(
-                name,
-                format!(
-                    "unsupported scheme {:?}; expected one of {}",
-                    url.scheme(),
-                    schemes.join(", ")
-                ),
-            ));
-        }
+        check_scheme(&url, schemes).map_err(|reason| self.error(name, reason))?;
         Ok(url)
+    }
+}
+
+fn check_scheme(url: &Url, schemes: &[&str]) -> Result<(), String> {
+    if schemes.contains(&url.scheme()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unsupported scheme {:?}; expected one of {}",
+            url.scheme(),
+            schemes.join(", ")
+        ))
     }
 }
 
@@ -208,6 +289,54 @@ mod tests {
     }
 
     #[test]
+    fn durations_can_have_a_floor() {
+        let env = Env::from_pairs([("SHORT", "500ms"), ("LONG", "2s")]);
+        let second = Duration::from_secs(1);
+        let err = env.duration_at_least("SHORT", second, second).unwrap_err();
+        assert_eq!(err.variable, "SHORT");
+        assert_eq!(err.value, "500ms");
+        assert!(err.reason.contains("at least 1s"), "{err}");
+        assert_eq!(
+            env.duration_at_least("LONG", second, second).unwrap(),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            env.duration_at_least("UNSET", second, second).unwrap(),
+            second
+        );
+    }
+
+    #[test]
+    fn intervals_and_addresses_can_be_off() {
+        let env = Env::from_pairs([
+            ("OFF", "off"),
+            ("ZERO", "0s"),
+            ("EVERY", "2m"),
+            ("BAD", "often"),
+            ("ADDR_OFF", "off"),
+            ("ADDR", "127.0.0.1:9"),
+        ]);
+        let five = Duration::from_secs(300);
+        assert_eq!(env.interval_or_off("OFF", five).unwrap(), None);
+        assert_eq!(env.interval_or_off("ZERO", five).unwrap(), None);
+        assert_eq!(
+            env.interval_or_off("EVERY", five).unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(env.interval_or_off("UNSET", five).unwrap(), Some(five));
+        assert_eq!(
+            env.interval_or_off("BAD", five).unwrap_err().variable,
+            "BAD"
+        );
+        assert_eq!(env.addr_or_off("ADDR_OFF", "0.0.0.0:1").unwrap(), None);
+        assert_eq!(env.addr_or_off("UNSET", "off").unwrap(), None);
+        assert_eq!(
+            env.addr_or_off("ADDR", "off").unwrap(),
+            Some("127.0.0.1:9".parse().unwrap())
+        );
+    }
+
+    #[test]
     fn parses_good_values() {
         let env = Env::from_pairs([
             ("A", "250ms"),
@@ -240,10 +369,39 @@ mod tests {
             ("MISSING_FILE", "/nonexistent/travel-secret"),
         ]);
         // The variable itself wins over its file.
-        assert_eq!(env.secret("DIRECT").unwrap().as_deref(), Some("inline"));
-        assert_eq!(env.secret("MOUNTED").unwrap().as_deref(), Some("from-file"));
-        assert_eq!(env.secret("UNSET").unwrap(), None);
+        let exposed = |name: &str| {
+            env.secret(name)
+                .unwrap()
+                .map(|s| s.expose_secret().to_string())
+        };
+        assert_eq!(exposed("DIRECT").as_deref(), Some("inline"));
+        assert_eq!(exposed("MOUNTED").as_deref(), Some("from-file"));
+        assert_eq!(exposed("UNSET"), None);
         assert_eq!(env.secret("MISSING").unwrap_err().variable, "MISSING_FILE");
+        // A secret's Debug form is masked.
+        let debug = format!("{:?}", env.secret("DIRECT").unwrap().unwrap());
+        assert!(!debug.contains("inline"), "{debug}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn secret_urls_are_masked_in_errors() {
+        let env = Env::from_pairs([
+            ("BAD_SCHEME", "postgres://app:pw-1234@db/x"),
+            ("UNPARSABLE", "mysql://app:pw-1234@db:port/x"),
+            ("GOOD", "mysql://app:pw-1234@db:3306/x"),
+        ]);
+        for name in ["BAD_SCHEME", "UNPARSABLE"] {
+            let err = env
+                .secret_url(name, "sqlite://x", &["mysql", "sqlite"])
+                .unwrap_err();
+            assert_eq!(err.variable, name);
+            assert!(!err.to_string().contains("pw-1234"), "{err}");
+        }
+        let good = env.secret_url("GOOD", "sqlite://x", &["mysql"]).unwrap();
+        assert_eq!(good.expose().password(), Some("pw-1234"));
+        assert!(!format!("{good:?}").contains("pw-1234"));
+        let default = env.secret_url("UNSET", "sqlite://x", &["sqlite"]).unwrap();
+        assert_eq!(default.scheme(), "sqlite");
     }
 }
