@@ -130,8 +130,9 @@ pub async fn connect(config: &CacheConfig) -> Result<Arc<dyn Cache>> {
 }
 
 /// rustls needs one process-wide crypto provider and cannot pick it by itself when a
-/// binary links two (the AWS SDK brings aws-lc-rs, fred and kube use ring). A no-op
-/// when one is installed already.
+/// binary links two; every client here is built on ring, and installing it explicitly
+/// keeps TLS working should a dependency bring aws-lc-rs again. A no-op when one is
+/// installed already.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

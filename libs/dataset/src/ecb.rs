@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use travel_domain::money::{QUOTE_SCALE, round};
 use travel_domain::quote::krw_via;
-use travel_domain::{CurrencyCode, Observation, QuoteSource};
+use travel_domain::{CurrencyCode, Observation, Source};
 
 use crate::{DatasetError, parse_decimal};
 
@@ -114,7 +114,7 @@ pub fn krw_observations(day: &EcbDay) -> Vec<Observation> {
     let recorded_at = observation_time(day.date);
     let observation = |currency: CurrencyCode, mid: Decimal| Observation {
         currency,
-        source: QuoteSource::ECB.to_string(),
+        source: Source::Ecb.stored_name().to_string(),
         recorded_at,
         rate_date: day.date,
         mid,

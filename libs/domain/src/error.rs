@@ -172,7 +172,6 @@ impl std::error::Error for Cause {
     }
 }
 
-
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {

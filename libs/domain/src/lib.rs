@@ -11,9 +11,11 @@ pub mod error;
 pub mod money;
 pub mod price_index;
 pub mod quote;
+pub mod source;
 
 pub use catalog::{Catalog, CountryInfo, CurrencyInfo};
 pub use codes::{CountryCode, CurrencyCode};
 pub use daily::{DailyRate, DayAggregate, Observation};
 pub use error::{ApiError, ErrorCode};
-pub use quote::{Quote, QuoteSource};
+pub use quote::Quote;
+pub use source::Source;

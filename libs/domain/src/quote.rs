@@ -7,17 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::codes::CurrencyCode;
 use crate::money::{CROSS_SCALE, QUOTE_SCALE, round};
 
-/// Where a quote came from. Free text in storage so new sources need no migration;
-/// these are the names the ingestion pipeline and the seeding use.
-pub struct QuoteSource;
-
-impl QuoteSource {
-    pub const ECB: &'static str = "ECB";
-    pub const BOK: &'static str = "BOK";
-    pub const KOREAEXIM: &'static str = "KOREAEXIM";
-    pub const ERAPI: &'static str = "ERAPI";
-}
-
 /// A quote as stored: KRW per ONE unit of `currency`. Serialised (decimals as
 /// strings) as the value of the `rate:{code}` cache entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

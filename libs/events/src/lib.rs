@@ -15,8 +15,6 @@ use travel_proto::ingest::v1::RateObservation;
 
 /// Topic of rate observations; the record key is the currency code.
 pub const RATES_TOPIC: &str = "exchange-rates";
-/// Its dead-letter topic.
-pub const RATES_DLQ_TOPIC: &str = "exchange-rates.dlq";
 
 /// Longest source name stored (`VARCHAR(16)`).
 const MAX_SOURCE_LEN: usize = 16;

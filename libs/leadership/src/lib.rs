@@ -73,10 +73,11 @@ pub async fn from_env(env: &Env, shutdown: Shutdown) -> anyhow::Result<Arc<dyn L
     }
 }
 
-/// kube's rustls client takes the process-wide crypto provider, and rustls cannot pick
-/// one by itself when the binary links both ring and aws-lc-rs (the AWS SDK brings the
-/// latter). Installing ring is a no-op when a provider is already set. Callers that
-/// build their own `kube::Client` call it first.
+/// kube's rustls client takes the process-wide crypto provider, which rustls picks by
+/// itself only while a single one is linked (ring, today: the AWS SDK's client is
+/// built on ring too). Installing ring keeps that so if a dependency ever brings
+/// aws-lc-rs again; a no-op when a provider is set. Callers that build their own
+/// `kube::Client` call it first.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -314,7 +314,7 @@ impl FakeApi {
         tokio::spawn(async move { axum::serve(listener, app).await });
         let mut config = kube::Config::new(format!("http://127.0.0.1:{port}").parse().unwrap());
         config.default_namespace = NAMESPACE.to_string();
-        // In a workspace build the AWS SDK links aws-lc-rs next to ring.
+        // Explicit, as the services do (see install_crypto_provider).
         travel_leadership::install_crypto_provider();
         (kube::Client::try_from(config).unwrap(), partitioned)
     }

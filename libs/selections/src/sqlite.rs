@@ -18,6 +18,10 @@ use crate::{
     SelectionStoreError, StoredRanking,
 };
 
+/// The schema, embedded (see `travel_storage::migrations`).
+const MIGRATIONS: &[travel_storage::migrations::Embedded] =
+    travel_storage::embedded_migrations!("migrations": "0001_selections.sql");
+
 pub struct SqliteSelectionStore {
     pool: SqlitePool,
 }
@@ -134,7 +138,10 @@ impl SelectionStore for SqliteSelectionStore {
     }
 
     async fn ensure_schema(&self) -> Result<()> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        travel_storage::migrations::migrator(MIGRATIONS)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -249,5 +256,29 @@ impl SelectionStore for SqliteSelectionStore {
             .await?
             .rows_affected();
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::Migrator;
+
+    #[tokio::test]
+    async fn the_embedded_schema_is_the_whole_folder() {
+        let embedded = travel_storage::migrations::migrator(MIGRATIONS)
+            .await
+            .unwrap();
+        let folder = Migrator::new(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations"
+        )))
+        .await
+        .unwrap();
+        let key = |m: &sqlx::migrate::Migration| (m.version, m.checksum.to_vec());
+        assert_eq!(
+            embedded.iter().map(key).collect::<Vec<_>>(),
+            folder.iter().map(key).collect::<Vec<_>>()
+        );
     }
 }

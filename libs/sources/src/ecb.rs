@@ -10,8 +10,6 @@ use travel_domain::{Catalog, CurrencyCode};
 use crate::number::decimal;
 use crate::{Parsed, Skipped, SourceError, SourceQuote};
 
-pub const SOURCE: &str = "ECB";
-
 /// One day of the file: units of each currency per 1 EUR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcbDay {

@@ -11,7 +11,6 @@ use travel_domain::money::{QUOTE_SCALE, round};
 use crate::number::decimal;
 use crate::{Parsed, Skipped, SourceError, SourceQuote};
 
-pub const SOURCE: &str = "BOK";
 pub const STAT_CODE: &str = "731Y001";
 
 /// `ITEM_CODE1` → (currency, units per quote). Keyed on the code, never on the Korean

@@ -10,11 +10,6 @@ use travel_domain::{Catalog, CurrencyCode};
 
 use crate::{Parsed, Skipped, SourceError, SourceQuote};
 
-pub const SOURCE: &str = "ERAPI";
-
-/// Whether quotes from this source may be re-published in bulk (no: its terms).
-pub const REDISTRIBUTABLE: bool = false;
-
 #[derive(Deserialize)]
 struct Body {
     result: String,

@@ -11,8 +11,6 @@ use travel_domain::{Catalog, CurrencyCode};
 use crate::number::decimal;
 use crate::{Parsed, Skipped, SourceError, SourceQuote};
 
-pub const SOURCE: &str = "KOREAEXIM";
-
 #[derive(Deserialize)]
 struct Row {
     result: Option<serde_json::Value>,

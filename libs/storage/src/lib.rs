@@ -8,6 +8,7 @@
 mod batch;
 pub mod config;
 pub mod error;
+pub mod migrations;
 pub mod mysql;
 pub mod sqlite;
 

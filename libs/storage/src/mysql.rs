@@ -27,6 +27,14 @@ use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreCo
 /// Rows per multi-row statement: 11 placeholders a row stays far below MySQL's 65,535.
 const CHUNK: usize = 1000;
 
+/// The schema, embedded (see [`crate::migrations`]).
+pub(crate) const MIGRATIONS: &[crate::migrations::Embedded] = crate::embedded_migrations!(
+    "migrations/mysql":
+    "20261127000001_initial.sql",
+    "20261127000002_daily_volatility.sql",
+    "20261127000003_daily_merge_state.sql",
+);
+
 pub struct MySqlRateStore {
     pool: MySqlPool,
 }
@@ -308,7 +316,10 @@ impl RateStore for MySqlRateStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/mysql").run(&self.pool).await?;
+        crate::migrations::migrator(MIGRATIONS)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -31,6 +31,14 @@ use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreCo
 /// Rows per multi-row statement: 11 placeholders a row stays below SQLite's 32,766.
 const CHUNK: usize = 2000;
 
+/// The schema, embedded (see [`crate::migrations`]).
+pub(crate) const MIGRATIONS: &[crate::migrations::Embedded] = crate::embedded_migrations!(
+    "migrations/sqlite":
+    "20261127000001_initial.sql",
+    "20261127000002_daily_volatility.sql",
+    "20261127000003_daily_merge_state.sql",
+);
+
 pub struct SqliteRateStore {
     pool: SqlitePool,
 }
@@ -271,7 +279,8 @@ impl RateStore for SqliteRateStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
+        crate::migrations::migrator(MIGRATIONS)
+            .await?
             .run(&self.pool)
             .await?;
         Ok(())

@@ -6,8 +6,9 @@ use travel_bus::Publisher;
 use travel_domain::Observation;
 use travel_events::{Provenance, encode};
 
-use crate::config::{IngestorConfig, SourceName};
+use crate::config::IngestorConfig;
 use crate::fetch::Fetcher;
+use travel_domain::Source;
 
 /// Publishes every observation of the shipped ECB history; returns how many.
 pub async fn ecb_history(publisher: &dyn Publisher, topic: &str) -> anyhow::Result<u64> {
@@ -49,7 +50,7 @@ pub async fn ecos_range(
     let source = config
         .sources
         .iter()
-        .find(|s| s.name == SourceName::Ecos)
+        .find(|s| s.name == Source::Ecos)
         .ok_or_else(|| anyhow::anyhow!("ECOS is not enabled: set TRAVEL_SOURCE_ECOS_KEY"))?;
     anyhow::ensure!(
         start <= end,
@@ -64,7 +65,7 @@ pub async fn ecos_range(
             .and_utc();
         let observation = Observation {
             currency: quote.currency,
-            source: travel_sources::ecos::SOURCE.to_string(),
+            source: Source::Ecos.stored_name().to_string(),
             recorded_at,
             rate_date: quote.rate_date,
             mid: quote.mid,

@@ -4,75 +4,22 @@
 use std::time::Duration;
 
 use rust_decimal::Decimal;
+use travel_domain::Source;
 use travel_runtime::config::SecretString;
 use travel_runtime::{ConfigError, Env};
 use travel_sources::breaker::BreakerPolicy;
-
-/// The sources the ingestor knows, by their configuration name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceName {
-    Koreaexim,
-    Ecos,
-    Ecb,
-    Erapi,
-}
-
-impl SourceName {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "KOREAEXIM" => Some(Self::Koreaexim),
-            "ECOS" | "BOK" => Some(Self::Ecos),
-            "ECB" => Some(Self::Ecb),
-            "ERAPI" => Some(Self::Erapi),
-            _ => None,
-        }
-    }
-
-    /// The name in `TRAVEL_SOURCE_<NAME>_*` variables.
-    pub fn config_name(self) -> &'static str {
-        match self {
-            Self::Koreaexim => "KOREAEXIM",
-            Self::Ecos => "ECOS",
-            Self::Ecb => "ECB",
-            Self::Erapi => "ERAPI",
-        }
-    }
-
-    /// The name stored with the quotes.
-    pub fn stored_name(self) -> &'static str {
-        match self {
-            Self::Koreaexim => travel_sources::koreaexim::SOURCE,
-            Self::Ecos => travel_sources::ecos::SOURCE,
-            Self::Ecb => travel_sources::ecb::SOURCE,
-            Self::Erapi => travel_sources::erapi::SOURCE,
-        }
-    }
-
-    fn default_url(self) -> &'static str {
-        match self {
-            Self::Koreaexim => "https://oapi.koreaexim.go.kr/site/program/financial/exchangeJSON",
-            Self::Ecos => "https://ecos.bok.or.kr/api/StatisticSearch",
-            Self::Ecb => "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
-            Self::Erapi => "https://open.er-api.com/v6/latest/KRW",
-        }
-    }
-
-    fn needs_key(self) -> bool {
-        matches!(self, Self::Koreaexim | Self::Ecos)
-    }
-}
 
 /// Per-source variables; `<NAME>` stands for the source's configuration name.
 const SOURCE_URL: &str = "TRAVEL_SOURCE_<NAME>_URL";
 const SOURCE_KEY: &str = "TRAVEL_SOURCE_<NAME>_KEY";
 
-fn per_source(template: &str, name: SourceName) -> String {
+fn per_source(template: &str, name: Source) -> String {
     template.replace("<NAME>", name.config_name())
 }
 
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
-    pub name: SourceName,
+    pub name: Source,
     pub url: url::Url,
     /// Empty for a source without a key; shown masked.
     pub key: SecretString,
@@ -99,7 +46,7 @@ impl IngestorConfig {
         let order = env.string("TRAVEL_SOURCES", "KOREAEXIM,ECOS,ECB,ERAPI");
         let mut sources = Vec::new();
         for raw in order.split(',').filter(|s| !s.trim().is_empty()) {
-            let name = SourceName::parse(raw).ok_or_else(|| ConfigError {
+            let name = Source::from_config_name(raw).ok_or_else(|| ConfigError {
                 variable: "TRAVEL_SOURCES".into(),
                 value: order.clone(),
                 reason: format!("unknown source {raw:?}; expected KOREAEXIM, ECOS, ECB, ERAPI"),

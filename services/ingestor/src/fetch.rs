@@ -7,7 +7,8 @@ use chrono::{Days, NaiveDate};
 use travel_runtime::config::ExposeSecret;
 use travel_sources::{SourceError, SourceQuote, ecb, ecos, erapi, koreaexim};
 
-use crate::config::{IngestorConfig, SourceConfig, SourceName};
+use crate::config::{IngestorConfig, SourceConfig};
+use travel_domain::Source;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
@@ -76,7 +77,7 @@ impl Fetcher {
         today: NaiveDate,
     ) -> Result<Vec<SourceQuote>, FetchError> {
         match source.name {
-            SourceName::Koreaexim => {
+            Source::Koreaexim => {
                 // No date in the payload, `[]` on holidays: walk back to the last published day.
                 for back in 0..self.walk_back_days {
                     let day = today - Days::new(u64::from(back));
@@ -92,12 +93,12 @@ impl Fetcher {
                 }
                 Err(FetchError::NoData(self.walk_back_days))
             }
-            SourceName::Ecos => {
+            Source::Ecos => {
                 let start = today - Days::new(u64::from(self.walk_back_days));
                 let quotes = self.ecos_range(source, start, today).await?;
                 newest_per_currency(quotes).ok_or(FetchError::NoData(self.walk_back_days))
             }
-            SourceName::Ecb => {
+            Source::Ecb => {
                 let days = ecb::parse_xml(&self.get(source.url.as_str()).await?)?;
                 let newest = days
                     .iter()
@@ -105,7 +106,7 @@ impl Fetcher {
                     .ok_or(FetchError::NoData(1))?;
                 Ok(ecb::krw_quotes(newest).quotes)
             }
-            SourceName::Erapi => Ok(erapi::parse(&self.get(source.url.as_str()).await?)?
+            Source::Erapi => Ok(erapi::parse(&self.get(source.url.as_str()).await?)?
                 .parsed
                 .quotes),
         }

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use travel_bus::Publisher;
 use travel_cache::Cache;
 use travel_domain::quote::rate_cache_key;
-use travel_domain::{CurrencyCode, Observation, Quote};
+use travel_domain::{CurrencyCode, Observation, Quote, Source};
 use travel_events::{Provenance, encode};
 use travel_sources::breaker::Breaker;
 use travel_sources::reconcile::{Candidate, reconcile};
@@ -228,10 +228,9 @@ impl Ingestor {
                         tts: reconciled.quote.tts,
                         ttb: reconciled.quote.ttb,
                         raw_unit: reconciled.quote.raw_unit,
-                        redistributable: !reconciled
-                            .sources
-                            .iter()
-                            .any(|s| s == travel_sources::erapi::SOURCE),
+                        redistributable: reconciled.sources.iter().all(|s| {
+                            Source::from_stored_name(s).is_none_or(Source::redistributable)
+                        }),
                     };
                     let provenance = Provenance {
                         raw_code: reconciled.quote.raw_code.clone(),

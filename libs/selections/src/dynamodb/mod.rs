@@ -35,6 +35,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_smithy_http_client::tls;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::{StreamExt, TryStreamExt};
 
@@ -83,7 +84,15 @@ pub async fn client(config: &SelectionStoreConfig) -> Client {
         .operation_attempt_timeout(Duration::from_secs(5))
         .operation_timeout(Duration::from_secs(20))
         .build();
+    // rustls on ring, the crypto stack of every other client in the workspace (the
+    // SDK's default client would link aws-lc), with the platform's trust store.
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
         .region(region)
         .timeout_config(timeouts);
     if let Some(endpoint) = &config.endpoint {
