@@ -143,8 +143,7 @@ mod tests {
             let span = tracing::info_span!("grpc", request_id = "req-42");
             let _entered = span.enter();
             let cause = Query(std::io::Error::other("connection reset by peer"));
-            respond::<()>(Err(ApiError::internal("internal error").with_cause(cause)))
-                .unwrap_err()
+            respond::<()>(Err(ApiError::internal("internal error").with_cause(cause))).unwrap_err()
         });
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert_eq!(log.matches("request failed").count(), 1, "{log}");

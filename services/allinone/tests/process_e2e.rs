@@ -284,7 +284,11 @@ async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
         "/api/v1/history/stats?target=USD&period=1m",
     ] {
         let response = http.get(format!("{base}{path}")).send().await.unwrap();
-        keep(path, response.status().as_u16(), response.text().await.unwrap());
+        keep(
+            path,
+            response.status().as_u16(),
+            response.text().await.unwrap(),
+        );
     }
     let response = http
         .post(format!("{base}/api/v1/rankings/calculate"))
@@ -292,14 +296,22 @@ async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
         .send()
         .await
         .unwrap();
-    keep("calculate", response.status().as_u16(), response.text().await.unwrap());
+    keep(
+        "calculate",
+        response.status().as_u16(),
+        response.text().await.unwrap(),
+    );
     let response = http
         .post(format!("{base}/api/v1/rankings/selections"))
         .json(&serde_json::json!({"user_id": "u1", "country_code": "JP"}))
         .send()
         .await
         .unwrap();
-    keep("selection", response.status().as_u16(), response.text().await.unwrap());
+    keep(
+        "selection",
+        response.status().as_u16(),
+        response.text().await.unwrap(),
+    );
     // Let reconnect loops of the cache and the broker log a few rounds.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let metrics = http

@@ -20,8 +20,8 @@ use travel_cache::Cache;
 use travel_domain::Catalog;
 use travel_leadership::Leadership;
 use travel_proto::ranking::v1::ranking_service_server::RankingServiceServer;
-use travel_runtime::{Listen, Shutdown};
 use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::{Listen, Shutdown};
 use travel_selections::SelectionStore;
 
 pub use api::RankingApi;
