@@ -1,7 +1,12 @@
 //! Test support: starting the all-in-one on port 0 with a seeded temporary database,
-//! clients for REST, gRPC and gRPC-Web, and per-test databases on the real servers.
+//! clients for REST, gRPC and gRPC-Web, per-test databases on the real servers, the
+//! adapters a test builds for itself, and waiting for what happens in the background.
 
+pub mod adapters;
 pub mod app;
 pub mod bench;
 pub mod ecb;
 pub mod infra;
+pub mod wait;
+
+pub use wait::eventually;

@@ -1,7 +1,8 @@
 //! Request coalescing in the gateway, end to end: identical reads in flight at once
 //! make one gRPC call to the currency service, counted by the service's own
-//! `travel_grpc_requests_total`. One test in its own binary: the metrics recorder is
-//! global to the process, and no other test may add calls to the count.
+//! `travel_grpc_requests_total`. One test in its own binary, not a module of the `e2e`
+//! binary: the metrics recorder is global to the process (installed once, it cannot be
+//! replaced), and no other test may add calls to the count.
 
 use futures::future::join_all;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};

@@ -194,9 +194,8 @@ async fn main() -> anyhow::Result<()> {
     let app = start_app(common_pairs(dir.path()))
         .await
         .context("all-in-one on SQLite")?;
-    let settings = travel_wiring::CommonSettings::from_env(&Env::from_pairs(
-        common_pairs(dir.path()),
-    ))?;
+    let settings =
+        travel_wiring::CommonSettings::from_env(&Env::from_pairs(common_pairs(dir.path())))?;
     let store = travel_wiring::connect_store(&settings.database).await?;
     run(
         "SQLite",

@@ -5,17 +5,19 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
-use travel_bus::{Bus, BusConfig, DLQ_REASON_HEADER, dead_letter_topic};
-use travel_cache::{Cache, CacheConfig};
+use travel_bus::{Bus, DLQ_REASON_HEADER, dead_letter_topic};
+use travel_cache::Cache;
 use travel_domain::{CurrencyCode, Observation, Quote};
 use travel_events::{Provenance, RATES_TOPIC, encode};
 use travel_processor::{Processor, ProcessorConfig};
 use travel_runtime::Shutdown;
-use travel_storage::{RateStore, StoreConfig};
+use travel_storage::RateStore;
+use travel_tests::adapters::{self, TestRateStore};
+use travel_tests::eventually;
 
 const CURRENCIES: [&str; 6] = ["USD", "JPY", "EUR", "THB", "VND", "TWD"];
 const SOURCES: [&str; 3] = ["KOREAEXIM", "BOK", "ECB"];
@@ -26,9 +28,8 @@ struct Rig {
     cache: Arc<dyn Cache>,
     topic: String,
     group: String,
-    _dir: tempfile::TempDir,
-    #[cfg(feature = "infra")]
-    mysql: Option<travel_tests::infra::MySqlDatabase>,
+    /// The store with what must be cleaned up after the test.
+    rates: TestRateStore,
 }
 
 impl Rig {
@@ -43,34 +44,20 @@ impl Rig {
     }
 
     async fn finish(self) {
-        #[cfg(feature = "infra")]
-        if let Some(db) = self.mysql {
-            db.drop_database().await;
-        }
+        self.rates.finish().await;
     }
 }
 
 /// Embedded: in-process bus, SQLite, in-memory cache.
 async fn rig() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url::Url::parse(&format!("sqlite://{}/rates.db", dir.path().display())).unwrap();
-    let store = travel_storage::connect(&StoreConfig::new(url))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let cache = travel_cache::connect(&CacheConfig::new(url::Url::parse("memory://").unwrap()))
-        .await
-        .unwrap();
-    let bus = travel_bus::connect(&BusConfig::new(url::Url::parse("memory://").unwrap())).unwrap();
+    let rates = TestRateStore::sqlite().await;
     Rig {
-        bus,
-        store,
-        cache,
+        bus: adapters::memory_bus(),
+        store: rates.store.clone(),
+        cache: adapters::memory_cache().await,
         topic: RATES_TOPIC.to_string(),
         group: "processor".to_string(),
-        _dir: dir,
-        #[cfg(feature = "infra")]
-        mysql: None,
+        rates,
     }
 }
 
@@ -82,27 +69,15 @@ async fn rig_infra() -> Rig {
 
 #[cfg(feature = "infra")]
 async fn rig_infra_on(kafka_url: &str) -> Rig {
-    let db = travel_tests::infra::MySqlDatabase::create().await;
-    let store = travel_storage::connect(&db.config).await.unwrap();
-    store.migrate().await.unwrap();
-    let mut cache_config =
-        CacheConfig::new(url::Url::parse(&travel_tests::infra::redis_url()).unwrap());
-    cache_config.prefix = travel_tests::infra::unique_prefix();
-    cache_config.command_timeout = Duration::from_secs(2);
-    let cache = travel_cache::connect(&cache_config).await.unwrap();
-    let mut bus_config = BusConfig::new(url::Url::parse(kafka_url).unwrap());
-    bus_config.partitions = 3;
-    bus_config.session_timeout = Duration::from_secs(2);
-    let bus = travel_bus::connect(&bus_config).unwrap();
+    let rates = TestRateStore::mysql().await;
     let id = uuid::Uuid::new_v4().simple().to_string();
     Rig {
-        bus,
-        store,
-        cache,
+        bus: adapters::kafka_bus(kafka_url),
+        store: rates.store.clone(),
+        cache: adapters::redis_cache(&travel_tests::infra::redis_url()).await,
         topic: format!("exchange-rates-{id}"),
         group: format!("processor-{id}"),
-        _dir: tempfile::tempdir().unwrap(),
-        mysql: Some(db),
+        rates,
     }
 }
 
@@ -152,12 +127,13 @@ async fn run_until(rig: &Rig, expected: u64) {
         let shutdown = shutdown.clone();
         tokio::spawn(async move { processor.run(shutdown).await })
     };
-    let started = Instant::now();
-    while rig.store.observation_count(None).await.unwrap() < expected
-        && started.elapsed() < Duration::from_secs(120)
-    {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(120),
+        Duration::from_millis(20),
+        async || rig.store.observation_count(None).await.unwrap(),
+        |&stored| stored >= expected,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     shutdown.trigger();
     task.await.unwrap().unwrap();
@@ -227,10 +203,16 @@ async fn events_become_rows_daily_aggregates_and_cache_entries(rig: Rig) {
         .await
         .unwrap();
     let mut dead = Vec::new();
-    let started = Instant::now();
-    while dead.len() < 2 && started.elapsed() < Duration::from_secs(30) {
-        dead.extend(dlq.poll(10, Duration::from_millis(500)).await.unwrap());
-    }
+    eventually(
+        Duration::from_secs(30),
+        Duration::ZERO,
+        async || {
+            dead.extend(dlq.poll(10, Duration::from_millis(500)).await.unwrap());
+            dead.len()
+        },
+        |&received| received >= 2,
+    )
+    .await;
     assert_eq!(dead.len(), 2);
     let reasons: Vec<&str> = dead
         .iter()
@@ -281,12 +263,14 @@ async fn killed_mid_batch_again_and_again(rig: Rig, kills: usize, pause_ms: u64)
         let task = tokio::spawn(async move { processor.run(Shutdown::new()).await });
         // Each life first gets partitions and stores something (while events remain),
         // so that the kill lands in a running stream, not in the group join.
-        let joined = Instant::now();
-        while rig.store.observation_count(None).await.unwrap() == before
-            && before < 1500
-            && joined.elapsed() < Duration::from_secs(15)
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        if before < 1500 {
+            eventually(
+                Duration::from_secs(15),
+                Duration::from_millis(5),
+                async || rig.store.observation_count(None).await.unwrap(),
+                |&stored| stored != before,
+            )
+            .await;
         }
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -306,12 +290,18 @@ async fn killed_mid_batch_again_and_again(rig: Rig, kills: usize, pause_ms: u64)
     rig.finish().await;
 }
 
-/// `TEST_LOG=1` (with `RUST_LOG`) shows the processor's and the bus's logs.
+/// `TEST_LOG=1` (with `RUST_LOG`) shows the processor's and the bus's logs. The
+/// subscriber is global to the process, which every end-to-end module shares: set up
+/// once, whichever test asks first (`telemetry::init` keeps the first subscriber).
 fn log_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
     if std::env::var("TEST_LOG").is_ok() {
-        let env = travel_runtime::Env::from_process();
-        let config = travel_runtime::telemetry::TelemetryConfig::from_env(&env, "test").unwrap();
-        std::mem::forget(travel_runtime::telemetry::init(&config));
+        ONCE.call_once(|| {
+            let env = travel_runtime::Env::from_process();
+            let config =
+                travel_runtime::telemetry::TelemetryConfig::from_env(&env, "test").unwrap();
+            std::mem::forget(travel_runtime::telemetry::init(&config));
+        });
     }
 }
 
@@ -432,15 +422,15 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
             break;
         }
         // Wait until the processor is into this wave, then pull the broker away.
-        let started = Instant::now();
         let floor = distinct_before(wave);
-        while rig.store.observation_count(None).await.unwrap() <= floor {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "wave {wave} not consumed"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let stored = eventually(
+            Duration::from_secs(60),
+            Duration::from_millis(5),
+            async || rig.store.observation_count(None).await.unwrap(),
+            |&stored| stored > floor,
+        )
+        .await;
+        assert!(stored > floor, "wave {wave} not consumed");
         broker.kill();
         let at_kill = rig.store.observation_count(None).await.unwrap();
         if at_kill < distinct_before(wave + 1) {
@@ -451,24 +441,26 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
     }
     let total = WAVES * WAVE;
     let expected = distinct_before(WAVES);
-    let started = Instant::now();
-    while rig.store.observation_count(None).await.unwrap() < expected {
-        if started.elapsed() > Duration::from_secs(60) {
-            for currency in CURRENCIES {
-                let code = CurrencyCode::parse(currency).unwrap();
-                eprintln!(
-                    "{currency}: {}",
-                    rig.store.observation_count(Some(code)).await.unwrap()
-                );
-            }
+    let stored = eventually(
+        Duration::from_secs(60),
+        Duration::from_millis(50),
+        async || rig.store.observation_count(None).await.unwrap(),
+        |&stored| stored >= expected,
+    )
+    .await;
+    if stored < expected {
+        for currency in CURRENCIES {
+            let code = CurrencyCode::parse(currency).unwrap();
+            eprintln!(
+                "{currency}: {}",
+                rig.store.observation_count(Some(code)).await.unwrap()
+            );
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "stored {} of {expected} after the restarts",
-            rig.store.observation_count(None).await.unwrap(),
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(
+        stored >= expected,
+        "stored {stored} of {expected} after the restarts"
+    );
     // Anything redelivered late would show up now as a doubled daily count.
     tokio::time::sleep(Duration::from_millis(500)).await;
     shutdown.trigger();

@@ -14,7 +14,7 @@ async fn memory() -> Arc<dyn Cache> {
 
 #[cfg(feature = "infra")]
 async fn redis() -> Arc<dyn Cache> {
-    redis_at(travel_tests::infra::redis_url()).await
+    travel_tests::adapters::redis_cache(&travel_tests::infra::redis_url()).await
 }
 
 /// Redis over TLS (`rediss://`, as ElastiCache with in-transit encryption): the
@@ -22,25 +22,7 @@ async fn redis() -> Arc<dyn Cache> {
 /// suite trusts through `SSL_CERT_FILE`.
 #[cfg(feature = "infra")]
 async fn redis_tls() -> Arc<dyn Cache> {
-    redis_at(travel_tests::infra::redis_tls_url()).await
-}
-
-#[cfg(feature = "infra")]
-async fn redis_at(url: String) -> Arc<dyn Cache> {
-    let mut config = CacheConfig::new(url::Url::parse(&url).unwrap());
-    config.prefix = travel_tests::infra::unique_prefix();
-    config.command_timeout = Duration::from_secs(2);
-    let cache = travel_cache::connect(&config).await.unwrap();
-    // Fail loudly, never skip, when the server is not there.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while let Err(error) = cache.ping().await {
-        assert!(
-            Instant::now() < deadline,
-            "Redis at {url} is unreachable: {error}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    cache
+    travel_tests::adapters::redis_cache(&travel_tests::infra::redis_tls_url()).await
 }
 
 async fn set_get_delete(cache: Arc<dyn Cache>) {

@@ -4,11 +4,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use travel_bus::{
-    Bus, BusConfig, Consumer, DLQ_REASON_HEADER, Record, dead_letter, dead_letter_topic,
-};
+use travel_bus::{Bus, Consumer, DLQ_REASON_HEADER, Record, dead_letter, dead_letter_topic};
+use travel_tests::eventually;
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -17,33 +16,35 @@ fn unique(name: &str) -> String {
 }
 
 fn memory() -> Arc<dyn Bus> {
-    travel_bus::connect(&BusConfig::new(url::Url::parse("memory://").unwrap())).unwrap()
+    travel_tests::adapters::memory_bus()
 }
 
 #[cfg(feature = "infra")]
 fn kafka() -> Arc<dyn Bus> {
-    let mut config = BusConfig::new(url::Url::parse(&travel_tests::infra::kafka_url()).unwrap());
-    config.partitions = 3;
-    // Short sessions: a group join costs about half of it on the test broker.
-    config.session_timeout = Duration::from_secs(2);
-    travel_bus::connect(&config).unwrap()
+    travel_tests::adapters::kafka_bus(&travel_tests::infra::kafka_url())
 }
 
 /// Polls until `want` records arrived or the deadline passes, committing as it goes
 /// when asked to.
 async fn drain(consumer: &mut Box<dyn Consumer>, want: usize, commit: bool) -> Vec<Record> {
-    let started = Instant::now();
     let mut records = Vec::new();
-    while records.len() < want && started.elapsed() < DEADLINE {
-        let batch = consumer
-            .poll(100, Duration::from_millis(500))
-            .await
-            .expect("poll");
-        if commit {
-            consumer.commit(&batch).await.expect("commit");
-        }
-        records.extend(batch);
-    }
+    eventually(
+        DEADLINE,
+        Duration::ZERO,
+        async || {
+            let batch = consumer
+                .poll(100, Duration::from_millis(500))
+                .await
+                .expect("poll");
+            if commit {
+                consumer.commit(&batch).await.expect("commit");
+            }
+            records.extend(batch);
+            records.len()
+        },
+        |&received| received >= want,
+    )
+    .await;
     records
 }
 
@@ -170,17 +171,25 @@ async fn rebalancing_loses_nothing(bus: Arc<dyn Bus>) {
     }
     // A second member joins: the partitions are spread over both.
     let mut b = bus.consumer(&group, &[&topic]).await.unwrap();
-    let started = Instant::now();
-    while seen.len() < 60 && started.elapsed() < DEADLINE {
-        for consumer in [&mut a, &mut b] {
-            let batch = consumer.poll(50, Duration::from_millis(300)).await.unwrap();
-            consumer.commit(&batch).await.unwrap();
-            seen.extend(
-                batch
-                    .into_iter()
-                    .map(|r| String::from_utf8(r.payload).unwrap()),
-            );
-        }
+    if seen.len() < 60 {
+        eventually(
+            DEADLINE,
+            Duration::ZERO,
+            async || {
+                for consumer in [&mut a, &mut b] {
+                    let batch = consumer.poll(50, Duration::from_millis(300)).await.unwrap();
+                    consumer.commit(&batch).await.unwrap();
+                    seen.extend(
+                        batch
+                            .into_iter()
+                            .map(|r| String::from_utf8(r.payload).unwrap()),
+                    );
+                }
+                seen.len()
+            },
+            |&delivered| delivered >= 60,
+        )
+        .await;
     }
     assert_eq!(
         seen.len(),

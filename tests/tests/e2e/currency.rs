@@ -1,6 +1,8 @@
 //! End to end on the all-in-one: every currency route over REST, gRPC and gRPC-Web,
 //! checked against the shipped ECB data; bad inputs; cache behaviour.
 
+use std::time::Duration;
+
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
@@ -8,15 +10,12 @@ use tonic_types::StatusExt;
 use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
 use travel_tests::app::{TestApp, spawn_app};
+use travel_tests::eventually;
+
+use super::support::as_f64;
 
 fn krw_per(code: &str) -> Decimal {
     travel_tests::ecb::krw_per("2026-10-30", code).unwrap()
-}
-
-fn as_f64(value: &Value) -> f64 {
-    value
-        .as_f64()
-        .unwrap_or_else(|| panic!("{value} is not a number"))
 }
 
 fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
@@ -425,19 +424,17 @@ async fn unreachable_cache_falls_back_to_the_database() {
         );
     }
     // Health says what is wrong without calling the whole service down.
-    let mut health = Value::Null;
-    for _ in 0..50 {
-        let (status, body) = app.get_json("/health").await;
-        health = body;
-        if health["data"]["dependencies"]["cache"] == "unhealthy" {
-            assert_eq!(status, 200);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let (status, health) = eventually(
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        async || app.get_json("/health").await,
+        |(_, body)| body["data"]["dependencies"]["cache"] == "unhealthy",
+    )
+    .await;
     assert_eq!(health["data"]["status"], "degraded", "{health}");
     assert_eq!(health["data"]["dependencies"]["cache"], "unhealthy");
     assert_eq!(health["data"]["dependencies"]["database"], "healthy");
+    assert_eq!(status, 200);
     app.stop().await;
 }
 

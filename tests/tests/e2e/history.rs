@@ -11,11 +11,7 @@ use travel_proto::history::v1::history_service_client::HistoryServiceClient;
 use travel_tests::app::spawn_app;
 use travel_tests::ecb::{days_with, krw_per};
 
-fn f(value: &Value) -> f64 {
-    value
-        .as_f64()
-        .unwrap_or_else(|| panic!("{value} is not a number"))
-}
+use super::support::as_f64 as f;
 
 fn cross(date: &str, target: &str, base: &str) -> f64 {
     let t = krw_per(date, target).unwrap();

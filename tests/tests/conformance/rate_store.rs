@@ -8,50 +8,16 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use travel_domain::price_index::BigMacPrice;
 use travel_domain::{Catalog, CountryCode, CurrencyCode, Observation};
-use travel_storage::{DatasetImport, RateStore, StoreConfig};
+use travel_storage::{DatasetImport, RateStore};
+use travel_tests::adapters::TestRateStore;
 
-/// A store with the schema migrated, and what must happen after the test.
-struct Fixture {
-    store: Arc<dyn RateStore>,
-    _dir: Option<tempfile::TempDir>,
-    #[cfg(feature = "infra")]
-    mysql: Option<travel_tests::infra::MySqlDatabase>,
-}
-
-impl Fixture {
-    async fn finish(self) {
-        #[cfg(feature = "infra")]
-        if let Some(db) = self.mysql {
-            db.drop_database().await;
-        }
-    }
-}
-
-async fn sqlite() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url::Url::parse(&format!("sqlite://{}/rates.db", dir.path().display())).unwrap();
-    let store = travel_storage::connect(&StoreConfig::new(url))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    Fixture {
-        store,
-        _dir: Some(dir),
-        #[cfg(feature = "infra")]
-        mysql: None,
-    }
+async fn sqlite() -> TestRateStore {
+    TestRateStore::sqlite().await
 }
 
 #[cfg(feature = "infra")]
-async fn mysql() -> Fixture {
-    let db = travel_tests::infra::MySqlDatabase::create().await;
-    let store = travel_storage::connect(&db.config).await.unwrap();
-    store.migrate().await.unwrap();
-    Fixture {
-        store,
-        _dir: None,
-        mysql: Some(db),
-    }
+async fn mysql() -> TestRateStore {
+    TestRateStore::mysql().await
 }
 
 fn code(raw: &str) -> CurrencyCode {

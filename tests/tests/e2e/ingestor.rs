@@ -6,17 +6,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeZone;
-use travel_bus::{Bus, BusConfig, Publisher};
-use travel_cache::{Cache, CacheConfig};
+use travel_bus::{Bus, Publisher, Record};
+use travel_cache::Cache;
 use travel_domain::Catalog;
 use travel_ingestor::{IngestError, Ingestor, IngestorConfig, SourceOutcome, TokioClock};
 use travel_runtime::Env;
+use travel_tests::eventually;
 use wiremock::matchers::{path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const KOREAEXIM: &str = include_str!("../../libs/sources/tests/fixtures/koreaexim_20190314.json");
-const ECOS: &str = include_str!("../../libs/sources/tests/fixtures/ecos_20190314.json");
-const ECB: &str = include_str!("../../libs/sources/tests/fixtures/ecb_daily_20261030.xml");
+const KOREAEXIM: &str =
+    include_str!("../../../libs/sources/tests/fixtures/koreaexim_20190314.json");
+const ECOS: &str = include_str!("../../../libs/sources/tests/fixtures/ecos_20190314.json");
+const ECB: &str = include_str!("../../../libs/sources/tests/fixtures/ecb_daily_20261030.xml");
 const KEY: &str = "secret-key-123";
 
 async fn serve(server: &MockServer, route: &str, status: u16, body: &str) {
@@ -56,10 +58,8 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let bus = travel_bus::connect(&BusConfig::new(url::Url::parse("memory://").unwrap())).unwrap();
-    let cache = travel_cache::connect(&CacheConfig::new(url::Url::parse("memory://").unwrap()))
-        .await
-        .unwrap();
+    let bus = travel_tests::adapters::memory_bus();
+    let cache = travel_tests::adapters::memory_cache().await;
     Rig {
         publisher: bus.publisher().unwrap(),
         bus,
@@ -78,18 +78,23 @@ fn ingestor(rig: &Rig, env: &Env) -> Ingestor {
     )
 }
 
-async fn published_events(rig: &Rig) -> Vec<travel_domain::Observation> {
+/// What was published to the rates topic, read by a consumer group of its own.
+async fn published_records(rig: &Rig, group: &str) -> Vec<Record> {
     let mut consumer = rig
         .bus
-        .consumer("inspect", &[travel_events::RATES_TOPIC])
+        .consumer(group, &[travel_events::RATES_TOPIC])
         .await
         .unwrap();
-    let records = consumer
+    consumer
         .poll(1000, Duration::from_millis(200))
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn published_events(rig: &Rig) -> Vec<travel_domain::Observation> {
     let catalog = Catalog::new();
-    records
+    published_records(rig, "inspect")
+        .await
         .iter()
         .map(|r| travel_events::decode(&r.key, &r.payload, &catalog).unwrap())
         .collect()
@@ -97,16 +102,8 @@ async fn published_events(rig: &Rig) -> Vec<travel_domain::Observation> {
 
 /// The trace ids in the `traceparent` headers of the published records.
 async fn published_trace_ids(rig: &Rig) -> Vec<String> {
-    let mut consumer = rig
-        .bus
-        .consumer("inspect-traces", &[travel_events::RATES_TOPIC])
+    published_records(rig, "inspect-traces")
         .await
-        .unwrap();
-    let records = consumer
-        .poll(1000, Duration::from_millis(200))
-        .await
-        .unwrap();
-    records
         .iter()
         .map(|r| {
             let value = r
@@ -316,15 +313,13 @@ async fn the_pipeline_on_the_all_in_one_serves_ingested_quotes_with_tts_ttb() {
     ])
     .await;
     // The first run happens right after start-up; the processor stores it.
-    let mut detail = serde_json::Value::Null;
-    for _ in 0..100 {
-        let (_, body) = app.get_json("/api/v1/currencies/USD").await;
-        detail = body;
-        if detail["data"]["source"] == "KOREAEXIM" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (_, detail) = eventually(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        async || app.get_json("/api/v1/currencies/USD").await,
+        |(_, body)| body["data"]["source"] == "KOREAEXIM",
+    )
+    .await;
     assert_eq!(detail["data"]["source"], "KOREAEXIM", "{detail}");
     assert_eq!(detail["data"]["current_rate"], 1134.5);
     assert_eq!(detail["data"]["tts"], 1145.84);
