@@ -202,3 +202,46 @@ fn the_scanner_finds_reads_and_skips_tests() {
         ]
     );
 }
+
+/// Binaries are built without a test harness (`test = false`: one link less each);
+/// a test written into one would silently never run, so none may hold one.
+#[test]
+fn binaries_without_a_harness_hold_no_tests() {
+    let root = workspace();
+    let mut checked = 0;
+    for group in ["services", "tests"] {
+        let manifests: Vec<PathBuf> = if group == "tests" {
+            vec![root.join("tests/Cargo.toml")]
+        } else {
+            std::fs::read_dir(root.join(group))
+                .unwrap()
+                .flatten()
+                .map(|e| e.path().join("Cargo.toml"))
+                .filter(|p| p.exists())
+                .collect()
+        };
+        for manifest in manifests {
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            for bin in text.split("[[bin]]").skip(1) {
+                let table = bin.split("\n[").next().unwrap_or(bin);
+                if !table.contains("test = false") {
+                    continue;
+                }
+                let path = table
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("path = "))
+                    .map(|p| p.trim_matches('"'))
+                    .expect("a [[bin]] with test = false names its path");
+                let source = manifest.parent().unwrap().join(path);
+                let code = std::fs::read_to_string(&source).unwrap();
+                assert!(
+                    !code.contains("#[test]") && !code.contains("#[tokio::test]"),
+                    "{} has tests but its target sets test = false",
+                    source.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} binaries checked");
+}
