@@ -29,7 +29,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::Client;
@@ -74,9 +73,6 @@ pub struct DynamoSelectionStore {
 /// An SDK client for the configured endpoint and region. Credentials come from the
 /// default chain (environment, profile, IRSA web identity, container or instance role).
 pub async fn client(config: &SelectionStoreConfig) -> Client {
-    let region = RegionProviderChain::first_try(config.region.clone().map(Region::new))
-        .or_default_provider()
-        .or_else(Region::from_static(DEFAULT_REGION));
     // Bounded attempts: a hung connection must surface as Unavailable, not a stuck
     // request; the SDK's standard retries (throttling, 5xx) fit inside.
     let timeouts = TimeoutConfig::builder()
@@ -91,14 +87,25 @@ pub async fn client(config: &SelectionStoreConfig) -> Client {
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
+    // Without a configured region the loader's own chain (environment, profile,
+    // instance metadata) looks for one, through the client above; then the default.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https)
-        .region(region)
         .timeout_config(timeouts);
+    if let Some(region) = &config.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
     if let Some(endpoint) = &config.endpoint {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    let mut sdk = loader.load().await;
+    if sdk.region().is_none() {
+        sdk = sdk
+            .into_builder()
+            .region(Region::from_static(DEFAULT_REGION))
+            .build();
+    }
+    Client::new(&sdk)
 }
 
 impl DynamoSelectionStore {
