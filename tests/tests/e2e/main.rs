@@ -1,16 +1,18 @@
-//! The end-to-end tests, in one test binary (one link instead of five): a module per
+//! The end-to-end tests, in one test binary (one link instead of four): a module per
 //! service or path through the system, e.g. `history::csv_export_streams_the_series`;
 //! one module alone: `cargo test -p travel-tests --test e2e history::`.
 //!
 //! The modules share one process. The seeded template database of
 //! `travel_tests::app` is built once for all of them; every test still starts its own
-//! all-in-one, bus, store and cache. Process-wide state is set up once
-//! (`processor::log_if_asked`) or not at all: the test that installs a metrics
-//! recorder and counts calls is a binary of its own, `gateway_coalescing_e2e`.
+//! all-in-one, bus, store and cache. Two suites are binaries of their own:
+//! `gateway_coalescing_e2e` installs a process-wide metrics recorder and counts calls,
+//! and `processor_e2e` kills and restarts brokers and databases, which it does
+//! reliably only in a process of its own: its Kafka tests failed when they shared this
+//! one (the cause, most likely a port taken while a broker restarts, is not pinned
+//! down).
 
 mod currency;
 mod history;
 mod ingestor;
-mod processor;
 mod ranking;
 mod support;

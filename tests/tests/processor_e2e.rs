@@ -1,7 +1,8 @@
 //! The processor against a real store and cache: events in, rows and cache entries
 //! out; bad records dead-lettered; and the exactly-once effect while the processor is
 //! killed over and over in the middle of batches. Embedded adapters always; Kafka,
-//! MariaDB and Redis with `--features infra`.
+//! MariaDB and Redis with `--features infra`. A binary of its own: see the note in
+//! `e2e/main.rs`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
