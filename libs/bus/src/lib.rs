@@ -124,9 +124,9 @@ pub struct BusConfig {
 }
 
 impl BusConfig {
-    pub fn new(url: url::Url) -> Self {
+    pub fn new(url: impl Into<SecretUrl>) -> Self {
         Self {
-            url: SecretUrl::new(url),
+            url: url.into(),
             partitions: 6,
             session_timeout: Duration::from_secs(10),
         }
@@ -136,8 +136,7 @@ impl BusConfig {
     /// the consumer-group session time-out.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let url = env.secret_url("TRAVEL_BUS_URL", "memory://", &["kafka", "memory"])?;
-        let mut config = Self::new(url.expose().clone());
-        config.url = url;
+        let mut config = Self::new(url);
         config.partitions = env.parse("TRAVEL_BUS_PARTITIONS", config.partitions)?;
         config.session_timeout =
             env.duration("TRAVEL_BUS_SESSION_TIMEOUT", config.session_timeout)?;

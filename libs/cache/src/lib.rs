@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use travel_config::{ConfigError, Env, SecretUrl};
-use url::Url;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -85,9 +84,9 @@ pub struct CacheConfig {
 }
 
 impl CacheConfig {
-    pub fn new(url: Url) -> Self {
+    pub fn new(url: impl Into<SecretUrl>) -> Self {
         Self {
-            url: SecretUrl::new(url),
+            url: url.into(),
             prefix: "travel:".to_string(),
             command_timeout: Duration::from_millis(250),
             memory_capacity: 100_000,
@@ -101,7 +100,7 @@ impl CacheConfig {
             "memory://",
             &["redis", "rediss", "memory"],
         )?;
-        let mut config = Self::new(url.expose().clone());
+        let mut config = Self::new(url);
         config.prefix = env.string("TRAVEL_CACHE_PREFIX", &config.prefix);
         config.command_timeout = env.duration_at_least(
             "TRAVEL_CACHE_TIMEOUT",

@@ -127,7 +127,7 @@ fn is_credential_key(key: &str) -> bool {
 }
 
 /// A URL without its password or credential query values, for logs and errors.
-pub fn redact_url(url: &Url) -> String {
+fn redact_url(url: &Url) -> String {
     let mut shown = url.clone();
     if shown.password().is_some() {
         let _ = shown.set_password(Some(MASK));

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use travel_config::{ConfigError, Env, SecretUrl};
-use url::Url;
 
 /// Pool settings. On Aurora, `replicas × max_connections` of every service must stay
 /// below the instance's `max_connections`, so the defaults are small.
@@ -19,9 +18,9 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
-    pub fn new(url: Url) -> Self {
+    pub fn new(url: impl Into<SecretUrl>) -> Self {
         Self {
-            url: SecretUrl::new(url),
+            url: url.into(),
             max_connections: 10,
             min_connections: 0,
             acquire_timeout: Duration::from_secs(3),
@@ -34,7 +33,7 @@ impl StoreConfig {
     /// embedded database of the process's data folder.
     pub fn from_env(env: &Env, default_url: &str) -> Result<Self, ConfigError> {
         let url = env.secret_url("TRAVEL_DATABASE_URL", default_url, &["mysql", "sqlite"])?;
-        let mut config = Self::new(url.expose().clone());
+        let mut config = Self::new(url);
         config.max_connections =
             env.parse("TRAVEL_DATABASE_MAX_CONNECTIONS", config.max_connections)?;
         config.min_connections =

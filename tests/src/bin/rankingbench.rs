@@ -252,8 +252,10 @@ async fn main() -> anyhow::Result<()> {
     let calc_url = format!("sqlite://{}/calc.db", calc_dir.path().display());
     let store: Arc<dyn SelectionStore> =
         travel_selections::connect(&SelectionStoreConfig::new(calc_url.parse()?)).await?;
-    let cache =
-        travel_cache::connect(&travel_cache::CacheConfig::new("memory://".parse()?)).await?;
+    let cache = travel_cache::connect(&travel_cache::CacheConfig::new(
+        "memory://".parse::<url::Url>()?,
+    ))
+    .await?;
     let rankings = Rankings::new(
         store.clone(),
         cache,
