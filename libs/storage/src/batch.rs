@@ -4,7 +4,8 @@
 //! source, recorded time): an identical replay is dropped, a new observation is merged
 //! into its day's aggregate without rereading the day, and a corrected one (a stored
 //! key with another mid or day) makes the store recompute the days it touches from the
-//! stored observations. Both adapters run these steps inside one transaction.
+//! stored observations. The SQL core (`crate::sql`) runs these steps inside one
+//! transaction, on every backend.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -2,7 +2,8 @@
 //!
 //! [`RateStore`] is what the services need from a relational database. Two adapters
 //! implement it: [`mysql::MySqlRateStore`] for Aurora MySQL in production and
-//! [`sqlite::SqliteRateStore`] for the embedded all-in-one. The URL scheme picks one
+//! [`sqlite::SqliteRateStore`] for the embedded all-in-one. Both are the one SQL core
+//! ([`sql::SqlRateStore`]) with their own [`sql::Dialect`]. The URL scheme picks one
 //! ([`connect`]); both create their schema with embedded migrations.
 
 mod batch;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod migrations;
 pub mod mysql;
+pub mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
