@@ -5,6 +5,8 @@
 
 #![allow(clippy::all, clippy::pedantic)]
 
+pub mod rpc;
+
 pub mod common {
     pub mod v1 {
         tonic::include_proto!("travel.common.v1");
@@ -14,24 +16,44 @@ pub mod common {
 pub mod meta {
     pub mod v1 {
         tonic::include_proto!("travel.meta.v1");
+
+        /// The RPCs of this package as typed constants.
+        pub mod rpc {
+            include!(concat!(env!("OUT_DIR"), "/travel.meta.v1.rpc.rs"));
+        }
     }
 }
 
 pub mod currency {
     pub mod v1 {
         tonic::include_proto!("travel.currency.v1");
+
+        /// The RPCs of this package as typed constants.
+        pub mod rpc {
+            include!(concat!(env!("OUT_DIR"), "/travel.currency.v1.rpc.rs"));
+        }
     }
 }
 
 pub mod history {
     pub mod v1 {
         tonic::include_proto!("travel.history.v1");
+
+        /// The RPCs of this package as typed constants.
+        pub mod rpc {
+            include!(concat!(env!("OUT_DIR"), "/travel.history.v1.rpc.rs"));
+        }
     }
 }
 
 pub mod ranking {
     pub mod v1 {
         tonic::include_proto!("travel.ranking.v1");
+
+        /// The RPCs of this package as typed constants.
+        pub mod rpc {
+            include!(concat!(env!("OUT_DIR"), "/travel.ranking.v1.rpc.rs"));
+        }
     }
 }
 

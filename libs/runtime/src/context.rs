@@ -47,19 +47,25 @@ impl Extractor for HeaderExtractor<'_> {
 /// A tonic interceptor for outgoing calls: adds the request id in scope and the
 /// current span's trace context.
 pub fn propagate(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    inject(request.metadata_mut());
+    Ok(request)
+}
+
+/// Adds the request id in scope and the current span's trace context to the metadata
+/// of an outgoing call.
+pub fn inject(metadata: &mut MetadataMap) {
     if let Some(id) = current_request_id()
         && let Ok(value) = MetadataValue::from_str(&id)
     {
-        request.metadata_mut().insert(REQUEST_ID_HEADER, value);
+        metadata.insert(REQUEST_ID_HEADER, value);
     }
     let span = tracing::Span::current();
     if !span.is_disabled() {
         let context = span.context();
         opentelemetry::global::get_text_map_propagator(|propagator| {
-            propagator.inject_context(&context, &mut MetadataInjector(request.metadata_mut()));
+            propagator.inject_context(&context, &mut MetadataInjector(metadata));
         });
     }
-    Ok(request)
 }
 
 /// W3C trace context for a message leaving the process (Kafka record headers): the

@@ -7,7 +7,7 @@
 //! arriving afterwards always starts a new call. A joined answer is at most one
 //! upstream round trip older than a call of its own would have been.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -19,8 +19,9 @@ use tracing::Instrument;
 
 type Answer = Result<Arc<dyn Any + Send + Sync>, Status>;
 type Flight = Shared<BoxFuture<'static, Answer>>;
-/// The gRPC method and the encoded request message: equal keys, equal answers.
-type Key = (&'static str, Vec<u8>);
+/// The gRPC method path, the answer's type and the encoded request message: equal
+/// keys, equal answers (of one type, so every joiner can take the answer as its own).
+type Key = (&'static str, TypeId, Vec<u8>);
 
 /// The calls in flight, shared by every handler of one gateway.
 #[derive(Clone)]
@@ -74,9 +75,9 @@ impl Flights {
         }
     }
 
-    /// Answers `request` to `method` with the gRPC call `call`, unless an identical
-    /// request is already in flight, in which case its answer (or error) is shared.
-    /// The answer's message only: response metadata is transport detail.
+    /// Answers `request` to `method` (a gRPC path) with the call `call`, unless an
+    /// identical request is already in flight, in which case its answer (or error) is
+    /// shared. The answer's message only: response metadata is transport detail.
     pub async fn call<M, R, F, Fut>(
         &self,
         method: &'static str,
@@ -92,17 +93,18 @@ impl Flights {
         if !self.enabled {
             return call(request).await.map(tonic::Response::into_inner);
         }
-        let key = (method, request.encode_to_vec());
+        let key = (method, TypeId::of::<R>(), request.encode_to_vec());
         let flight = self.join_or_start(key, move || {
             call(request).map(|answer| {
                 answer.map(|r| Arc::new(r.into_inner()) as Arc<dyn Any + Send + Sync>)
             })
         });
         let answer = flight.await?;
-        Ok(answer
+        // The key holds the answer's type, so this always succeeds.
+        answer
             .downcast_ref::<R>()
-            .expect("one method always answers with one message type")
-            .clone())
+            .cloned()
+            .ok_or_else(|| Status::internal("a shared answer of another type"))
     }
 
     fn join_or_start<Fut>(&self, key: Key, start: impl FnOnce() -> Fut) -> Flight
@@ -294,6 +296,22 @@ mod tests {
             assert_eq!(status.message(), "call 1 failed");
         }
         assert_eq!(flights.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn one_path_answering_two_types_never_shares_an_answer() {
+        let flights = Flights::new(true);
+        let (upstream, open) = Upstream::new(false);
+        let text = upstream.ask(&flights, question(&["USD"]));
+        tokio::pin!(text);
+        assert!(futures::poll!(&mut text).is_pending());
+        // Same path, same request, another answer type: a call of its own, no panic.
+        let number = flights.call("test.Ask", question(&["USD"]), |_| async {
+            Ok(tonic::Response::new(7_u64))
+        });
+        assert_eq!(number.await.unwrap(), 7);
+        open.send(true).unwrap();
+        assert_eq!(text.await.unwrap(), "call 1: USD");
     }
 
     #[tokio::test]

@@ -58,6 +58,13 @@ impl From<ApiError> for Failure {
     }
 }
 
+/// A service's answer to a failed call, as the REST client sees it.
+impl From<tonic::Status> for Failure {
+    fn from(status: tonic::Status) -> Self {
+        Self(travel_runtime::status::from_status(&status))
+    }
+}
+
 /// The error envelope as JSON, shared by handlers and the middleware that wraps
 /// framework-generated errors.
 pub fn error_body(error: &ApiError) -> Value {

@@ -1,82 +1,42 @@
 //! gRPC-Web for browsers: the gateway serves the currency, history and ranking APIs'
-//! own contracts and forwards every call to the service over gRPC, statuses and
-//! details unchanged. tonic-web translates the browser framing.
+//! own contracts and forwards every call through the same typed clients as REST
+//! (reads coalesced with REST's), statuses and details unchanged. tonic-web
+//! translates the browser framing.
 
-use tonic::metadata::MetadataMap;
+use std::future::Future;
+
 use tonic::{Request, Response, Status};
-use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_server::CurrencyService;
-
-use travel_proto::history::v1 as hpb;
+use travel_proto::currency::v1::{self as pb, rpc as currency};
 use travel_proto::history::v1::history_service_server::HistoryService;
-
-use travel_proto::ranking::v1 as rpb;
+use travel_proto::history::v1::{self as hpb, rpc as history};
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
+use travel_proto::ranking::v1::{self as rpb, rpc as ranking};
 
-use crate::coalesce::Flights;
-use crate::upstream::{CurrencyClient, HistoryClient, RankingClient};
+use crate::upstream::Client;
 
-pub struct CurrencyProxy {
-    client: CurrencyClient,
-    flights: Flights,
-}
-
-impl CurrencyProxy {
-    pub fn new(client: CurrencyClient, flights: Flights) -> Self {
-        Self { client, flights }
-    }
-}
-
-/// Carries the caller's request id (or a new one) and trace context onwards.
-fn forward<T>(request: Request<T>) -> (T, Option<String>) {
+/// Runs `call` with the caller's request id (or a new one) in scope, so it travels
+/// onwards. The answer has no metadata: upstream transport headers are not the
+/// browser's business.
+async fn forward<T, R, Fut>(
+    request: Request<T>,
+    call: impl FnOnce(Request<T>) -> Fut,
+) -> Result<Response<R>, Status>
+where
+    Fut: Future<Output = Result<R, Status>>,
+{
     let id = request
         .metadata()
         .get(travel_runtime::context::REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    (request.into_inner(), id)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    travel_runtime::context::REQUEST_ID
+        .scope(id, call(request))
+        .await
+        .map(Response::new)
 }
 
-async fn call<T, R, F, Fut>(
-    message: T,
-    request_id: Option<String>,
-    f: F,
-) -> Result<Response<R>, Status>
-where
-    F: FnOnce(T) -> Fut,
-    Fut: std::future::Future<Output = Result<Response<R>, Status>>,
-{
-    let id = request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let result = travel_runtime::context::REQUEST_ID
-        .scope(id, f(message))
-        .await;
-    // Upstream response metadata (transport headers) is not the browser's business.
-    result.map(|response| {
-        let (_, message, extensions) = response.into_parts();
-        Response::from_parts(MetadataMap::new(), message, extensions)
-    })
-}
-
-/// `call` for an idempotent read: coalesced with an identical read in flight, from
-/// REST or gRPC-Web alike (`method` is the key both use).
-async fn read<T, R, F, Fut>(
-    flights: &Flights,
-    method: &'static str,
-    message: T,
-    request_id: Option<String>,
-    f: F,
-) -> Result<Response<R>, Status>
-where
-    T: prost::Message,
-    R: Clone + Send + Sync + 'static,
-    F: FnOnce(T) -> Fut,
-    Fut: std::future::Future<Output = Result<Response<R>, Status>> + Send + 'static,
-{
-    call(message, request_id, |m| async move {
-        flights.call(method, m, f).await.map(Response::new)
-    })
-    .await
-}
+pub struct CurrencyProxy(pub Client<currency::CurrencyService>);
 
 #[tonic::async_trait]
 impl CurrencyService for CurrencyProxy {
@@ -84,15 +44,9 @@ impl CurrencyService for CurrencyProxy {
         &self,
         request: Request<pb::GetLatestRatesRequest>,
     ) -> Result<Response<pb::GetLatestRatesResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "currency.GetLatestRates",
-            message,
-            id,
-            |m| async move { client.get_latest_rates(m).await },
-        )
+        forward(request, |r| {
+            self.0.read(currency::GET_LATEST_RATES, r.into_inner())
+        })
         .await
     }
 
@@ -100,15 +54,9 @@ impl CurrencyService for CurrencyProxy {
         &self,
         request: Request<pb::GetCurrencyRequest>,
     ) -> Result<Response<pb::GetCurrencyResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "currency.GetCurrency",
-            message,
-            id,
-            |m| async move { client.get_currency(m).await },
-        )
+        forward(request, |r| {
+            self.0.read(currency::GET_CURRENCY, r.into_inner())
+        })
         .await
     }
 
@@ -116,15 +64,9 @@ impl CurrencyService for CurrencyProxy {
         &self,
         request: Request<pb::ListCurrenciesRequest>,
     ) -> Result<Response<pb::ListCurrenciesResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "currency.ListCurrencies",
-            message,
-            id,
-            |m| async move { client.list_currencies(m).await },
-        )
+        forward(request, |r| {
+            self.0.read(currency::LIST_CURRENCIES, r.into_inner())
+        })
         .await
     }
 
@@ -132,45 +74,21 @@ impl CurrencyService for CurrencyProxy {
         &self,
         request: Request<pb::ConvertRequest>,
     ) -> Result<Response<pb::ConvertResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "currency.Convert",
-            message,
-            id,
-            |m| async move { client.convert(m).await },
-        )
-        .await
+        forward(request, |r| self.0.read(currency::CONVERT, r.into_inner())).await
     }
 
     async fn get_price_index(
         &self,
         request: Request<pb::GetPriceIndexRequest>,
     ) -> Result<Response<pb::GetPriceIndexResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "currency.GetPriceIndex",
-            message,
-            id,
-            |m| async move { client.get_price_index(m).await },
-        )
+        forward(request, |r| {
+            self.0.read(currency::GET_PRICE_INDEX, r.into_inner())
+        })
         .await
     }
 }
 
-pub struct HistoryProxy {
-    client: HistoryClient,
-    flights: Flights,
-}
-
-impl HistoryProxy {
-    pub fn new(client: HistoryClient, flights: Flights) -> Self {
-        Self { client, flights }
-    }
-}
+pub struct HistoryProxy(pub Client<history::HistoryService>);
 
 type PointStream =
     std::pin::Pin<Box<dyn futures::Stream<Item = Result<hpb::HistoryPoint, Status>> + Send>>;
@@ -181,15 +99,9 @@ impl HistoryService for HistoryProxy {
         &self,
         request: Request<hpb::GetHistoryRequest>,
     ) -> Result<Response<hpb::GetHistoryResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "history.GetHistory",
-            message,
-            id,
-            |m| async move { client.get_history(m).await },
-        )
+        forward(request, |r| {
+            self.0.read(history::GET_HISTORY, r.into_inner())
+        })
         .await
     }
 
@@ -197,48 +109,21 @@ impl HistoryService for HistoryProxy {
         &self,
         request: Request<hpb::GetStatsRequest>,
     ) -> Result<Response<hpb::GetStatsResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "history.GetStats",
-            message,
-            id,
-            |m| async move { client.get_stats(m).await },
-        )
-        .await
+        forward(request, |r| self.0.read(history::GET_STATS, r.into_inner())).await
     }
 
     async fn compare(
         &self,
         request: Request<hpb::CompareRequest>,
     ) -> Result<Response<hpb::CompareResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "history.Compare",
-            message,
-            id,
-            |m| async move { client.compare(m).await },
-        )
-        .await
+        forward(request, |r| self.0.read(history::COMPARE, r.into_inner())).await
     }
 
     async fn forecast(
         &self,
         request: Request<hpb::ForecastRequest>,
     ) -> Result<Response<hpb::ForecastResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "history.Forecast",
-            message,
-            id,
-            |m| async move { client.forecast(m).await },
-        )
-        .await
+        forward(request, |r| self.0.read(history::FORECAST, r.into_inner())).await
     }
 
     type StreamHistoryStream = PointStream;
@@ -247,32 +132,20 @@ impl HistoryService for HistoryProxy {
         &self,
         request: Request<hpb::GetHistoryRequest>,
     ) -> Result<Response<Self::StreamHistoryStream>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        let response = call(
-            message,
-            id,
-            |m| async move { client.stream_history(m).await },
-        )
-        .await?;
-        Ok(Response::new(Box::pin(response.into_inner()) as PointStream))
+        forward(request, |r| async move {
+            let points = self
+                .0
+                .stream(history::STREAM_HISTORY, r.into_inner())
+                .await?;
+            Ok(Box::pin(points) as PointStream)
+        })
+        .await
     }
 }
 
 pub struct RankingProxy {
-    client: RankingClient,
-    flights: Flights,
-    trust_forwarded_for: bool,
-}
-
-impl RankingProxy {
-    pub fn new(client: RankingClient, flights: Flights, trust_forwarded_for: bool) -> Self {
-        Self {
-            client,
-            flights,
-            trust_forwarded_for,
-        }
-    }
+    pub client: Client<ranking::RankingService>,
+    pub trust_forwarded_for: bool,
 }
 
 #[tonic::async_trait]
@@ -296,15 +169,16 @@ impl RankingService for RankingProxy {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let (mut message, id) = forward(request);
-        message.client_ip = client_ip;
-        message.user_agent = user_agent;
-        let mut client = self.client.clone();
-        call(
-            message,
-            id,
-            |m| async move { client.record_selection(m).await },
-        )
+        forward(request, |r| async move {
+            let mut message = r.into_inner();
+            message.client_ip = client_ip;
+            message.user_agent = user_agent;
+            let answer = self
+                .client
+                .call(ranking::RECORD_SELECTION, Request::new(message))
+                .await?;
+            Ok(answer.into_inner())
+        })
         .await
     }
 
@@ -312,15 +186,9 @@ impl RankingService for RankingProxy {
         &self,
         request: Request<rpb::GetRankingsRequest>,
     ) -> Result<Response<rpb::GetRankingsResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "ranking.GetRankings",
-            message,
-            id,
-            |m| async move { client.get_rankings(m).await },
-        )
+        forward(request, |r| {
+            self.client.read(ranking::GET_RANKINGS, r.into_inner())
+        })
         .await
     }
 
@@ -328,15 +196,9 @@ impl RankingService for RankingProxy {
         &self,
         request: Request<rpb::GetCountryStatsRequest>,
     ) -> Result<Response<rpb::GetCountryStatsResponse>, Status> {
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        read(
-            &self.flights,
-            "ranking.GetCountryStats",
-            message,
-            id,
-            |m| async move { client.get_country_stats(m).await },
-        )
+        forward(request, |r| {
+            self.client.read(ranking::GET_COUNTRY_STATS, r.into_inner())
+        })
         .await
     }
 
@@ -344,15 +206,18 @@ impl RankingService for RankingProxy {
         &self,
         request: Request<rpb::CalculateRankingsRequest>,
     ) -> Result<Response<rpb::CalculateRankingsResponse>, Status> {
-        let authorization = request.metadata().get("authorization").cloned();
-        let (message, id) = forward(request);
-        let mut client = self.client.clone();
-        call(message, id, |m| async move {
-            let mut request = Request::new(m);
+        forward(request, |r| async move {
+            // The operator's key goes on; nothing else of the browser's metadata does.
+            let authorization = r.metadata().get("authorization").cloned();
+            let mut onward = Request::new(r.into_inner());
             if let Some(value) = authorization {
-                request.metadata_mut().insert("authorization", value);
+                onward.metadata_mut().insert("authorization", value);
             }
-            client.calculate_rankings(request).await
+            let answer = self
+                .client
+                .call(ranking::CALCULATE_RANKINGS, onward)
+                .await?;
+            Ok(answer.into_inner())
         })
         .await
     }

@@ -9,6 +9,7 @@ mod grpc_web;
 mod middleware;
 mod routes;
 mod upstream;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,59 +44,22 @@ pub const LISTEN: travel_runtime::Listen = travel_runtime::Listen {
     variable: "TRAVEL_GATEWAY_ADDR",
     default: "0.0.0.0:8080",
 };
-use upstream::{
-    CurrencyClient, HistoryClient, RankingClient, Upstream, currency_client, history_client,
-    ranking_client,
-};
+use travel_proto::ranking::v1::rpc as ranking;
+use travel_proto::{currency::v1::rpc as currency, history::v1::rpc as history};
+use upstream::{Client, Upstream};
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    currency: CurrencyClient,
-    history: HistoryClient,
-    ranking: RankingClient,
+    currency: Client<currency::CurrencyService>,
+    history: Client<history::HistoryService>,
+    ranking: Client<ranking::RankingService>,
     upstreams: Arc<Vec<Upstream>>,
     cache: Arc<dyn Cache>,
     environment: String,
     draining: Arc<AtomicBool>,
     trust_forwarded_for: bool,
     flights: coalesce::Flights,
-}
-
-impl AppState {
-    fn currency(&self) -> CurrencyClient {
-        self.currency.clone()
-    }
-
-    fn history(&self) -> HistoryClient {
-        self.history.clone()
-    }
-
-    fn ranking(&self) -> RankingClient {
-        self.ranking.clone()
-    }
-
-    /// An idempotent read from an upstream: `method` names it, `call` makes it with
-    /// `client`. Coalesced with an identical read already in flight.
-    async fn read<C, M, R, F, Fut>(
-        &self,
-        client: C,
-        method: &'static str,
-        request: M,
-        call: F,
-    ) -> Result<R, tonic::Status>
-    where
-        M: prost::Message,
-        R: Clone + Send + Sync + 'static,
-        F: FnOnce(C, M) -> Fut,
-        Fut: std::future::Future<Output = Result<tonic::Response<R>, tonic::Status>>
-            + Send
-            + 'static,
-    {
-        self.flights
-            .call(method, request, move |request| call(client, request))
-            .await
-    }
 }
 
 /// The gateway, ready to serve.
@@ -117,16 +81,17 @@ impl Gateway {
         let ranking =
             Upstream::connect_lazy("ranking", &config.ranking_url, config.upstream_timeout)?;
         let draining = Arc::new(AtomicBool::new(false));
+        let flights = coalesce::Flights::new(config.coalesce_reads);
         let state = AppState {
-            currency: currency_client(&currency),
-            history: history_client(&history),
-            ranking: ranking_client(&ranking),
+            currency: currency.client(&flights),
+            history: history.client(&flights),
+            ranking: ranking.client(&flights),
             upstreams: Arc::new(vec![currency, history, ranking]),
             cache: cache.clone(),
             environment: config.serving.environment.clone(),
             draining: draining.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
-            flights: coalesce::Flights::new(config.coalesce_reads),
+            flights,
         };
         Ok(Self {
             router: router(state, config, cache),
@@ -205,18 +170,16 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         ));
 
     let currency_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
-        grpc_web::CurrencyProxy::new(state.currency(), state.flights.clone()),
+        grpc_web::CurrencyProxy(state.currency.clone()),
     ));
     let history_web = tonic_web::GrpcWebLayer::new().layer(HistoryServiceServer::new(
-        grpc_web::HistoryProxy::new(state.history(), state.flights.clone()),
+        grpc_web::HistoryProxy(state.history.clone()),
     ));
-    let ranking_web = tonic_web::GrpcWebLayer::new().layer(RankingServiceServer::new(
-        grpc_web::RankingProxy::new(
-            state.ranking(),
-            state.flights.clone(),
-            config.trust_forwarded_for,
-        ),
-    ));
+    let ranking_web =
+        tonic_web::GrpcWebLayer::new().layer(RankingServiceServer::new(grpc_web::RankingProxy {
+            client: state.ranking.clone(),
+            trust_forwarded_for: config.trust_forwarded_for,
+        }));
 
     let http_stack = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(middleware::request_context))

@@ -7,16 +7,16 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tonic::metadata::MetadataMap;
 use travel_domain::{ApiError, ErrorCode};
-use travel_proto::ranking::v1 as pb;
-use travel_runtime::status::from_status;
+use travel_proto::ranking::v1::{self as pb, rpc};
 
-use super::{Params, rfc3339};
+use super::Params;
 use crate::AppState;
 use crate::envelope::{Failure, Success};
 use crate::middleware::client_ip;
+use crate::views::ranking::{Calculated, CountryStats, Rankings, Recorded};
 
 /// Headers the ranking service sets on its answers (the selection budget).
 const BUDGET_HEADERS: [&str; 5] = [
@@ -41,8 +41,9 @@ fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
 
 /// A service error as the envelope, with the budget headers a 429 carries.
 fn upstream_failure(status: tonic::Status) -> Response {
-    let mut response = Failure(from_status(&status)).into_response();
-    copy_budget(status.metadata(), response.headers_mut());
+    let metadata = status.metadata().clone();
+    let mut response = Failure::from(status).into_response();
+    copy_budget(&metadata, response.headers_mut());
     response
 }
 
@@ -128,17 +129,13 @@ pub async fn record_selection(
         Ok(request) => request,
         Err(failure) => return failure.into_response(),
     };
-    match state.ranking().record_selection(request).await {
+    let request = tonic::Request::new(request);
+    match state.ranking.call(rpc::RECORD_SELECTION, request).await {
         Ok(response) => {
             let (metadata, message, _) = response.into_parts();
             let mut http = Success {
                 status: StatusCode::CREATED,
-                data: json!({
-                    "selection_id": message.selection_id,
-                    "message": "selection recorded",
-                    "selection_date": message.selection_date,
-                    "recorded_at": rfc3339(message.recorded_at.as_ref()),
-                }),
+                data: Recorded::from(message),
             }
             .into_response();
             copy_budget(&metadata, http.headers_mut());
@@ -160,26 +157,6 @@ fn count_param(params: &Params, name: &str, expected: &str) -> Result<Option<u32
     }
 }
 
-fn entry_json(entry: &pb::RankingEntry) -> Value {
-    let change = match pb::RankChange::try_from(entry.change) {
-        Ok(pb::RankChange::Up) => "UP",
-        Ok(pb::RankChange::Down) => "DOWN",
-        Ok(pb::RankChange::Same) => "SAME",
-        _ => "NEW",
-    };
-    json!({
-        "rank": entry.rank,
-        "country_code": entry.country_code,
-        "country_name": entry.country_name,
-        "country_name_en": entry.country_name_en,
-        "score": entry.score,
-        "percentage": entry.percentage,
-        "change": change,
-        "change_value": entry.change_value,
-        "previous_rank": entry.previous_rank,
-    })
-}
-
 /// GET /api/v1/rankings?period=daily&limit=10&offset=0
 pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<Response, Failure> {
     let limit = count_param(&params, "limit", "an integer from 1 to 100")?;
@@ -189,42 +166,11 @@ pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<R
         limit,
         offset,
     };
-    let response = match state
-        .read(
-            state.ranking(),
-            "ranking.GetRankings",
-            request,
-            |mut client, request| async move { client.get_rankings(request).await },
-        )
-        .await
-    {
+    let response = match state.ranking.read(rpc::GET_RANKINGS, request).await {
         Ok(response) => response,
         Err(status) => return Ok(upstream_failure(status)),
     };
-    let (limit, offset) = (
-        u64::from(limit.unwrap_or(10)),
-        u64::from(offset.unwrap_or(0)),
-    );
-    let total = u64::from(response.total_entries);
-    Ok(Success::ok(json!({
-        "period": response.period,
-        "period_start": response.period_start,
-        "period_end": response.period_end,
-        "time_zone": response.time_zone,
-        "total_selections": response.total_selections,
-        "last_updated": rfc3339(response.last_updated.as_ref()),
-        "ranking": response.ranking.iter().map(entry_json).collect::<Vec<_>>(),
-        "pagination": {
-            "current_page": offset / limit + 1,
-            "total_pages": total.div_ceil(limit),
-            "has_next": offset + limit < total,
-            "has_previous": offset > 0,
-            "limit": limit,
-            "offset": offset,
-            "total_entries": total,
-        },
-    }))
-    .into_response())
+    Ok(Success::ok(Rankings::page(response, limit, offset)).into_response())
 }
 
 /// GET /api/v1/rankings/stats/{country_code}?period=7d
@@ -237,40 +183,11 @@ pub async fn country_stats(
         country_code,
         period: params.get("period").unwrap_or_default().to_string(),
     };
-    let response = match state
-        .read(
-            state.ranking(),
-            "ranking.GetCountryStats",
-            request,
-            |mut client, request| async move { client.get_country_stats(request).await },
-        )
-        .await
-    {
+    let response = match state.ranking.read(rpc::GET_COUNTRY_STATS, request).await {
         Ok(response) => response,
         Err(status) => return Ok(upstream_failure(status)),
     };
-    let breakdown: Vec<Value> = response
-        .daily_breakdown
-        .iter()
-        .map(|d| json!({"date": d.date, "count": d.count, "rank": d.rank}))
-        .collect();
-    Ok(Success::ok(json!({
-        "country_code": response.country_code,
-        "country_name": response.country_name,
-        "country_name_en": response.country_name_en,
-        "period": response.period,
-        "start_date": response.start_date,
-        "end_date": response.end_date,
-        "statistics": {
-            "total_selections": response.total_selections,
-            "daily_average": response.daily_average,
-            "peak_day": if response.peak_day.is_empty() { Value::Null } else { Value::String(response.peak_day.clone()) },
-            "peak_selections": response.peak_selections,
-            "growth_rate": response.growth_rate,
-        },
-        "daily_breakdown": breakdown,
-    }))
-    .into_response())
+    Ok(Success::ok(CountryStats::from(response)).into_response())
 }
 
 /// POST /api/v1/rankings/calculate?period=daily (operator; Bearer key when configured)
@@ -289,27 +206,9 @@ pub async fn calculate(
     {
         request.metadata_mut().insert("authorization", value);
     }
-    let response = match state.ranking().calculate_rankings(request).await {
+    let response = match state.ranking.call(rpc::CALCULATE_RANKINGS, request).await {
         Ok(response) => response.into_inner(),
         Err(status) => return Ok(upstream_failure(status)),
     };
-    let results: Vec<Value> = response
-        .results
-        .iter()
-        .map(|r| {
-            json!({
-                "period": r.period,
-                "total_selections": r.total_selections,
-                "entries": r.entries,
-                "duration_ms": r.duration_ms,
-                "counters_read": r.counters_read,
-            })
-        })
-        .collect();
-    Ok(Success::ok(json!({
-        "periods": response.periods,
-        "calculated_at": rfc3339(response.calculated_at.as_ref()),
-        "results": results,
-    }))
-    .into_response())
+    Ok(Success::ok(Calculated::from(response)).into_response())
 }

@@ -1,19 +1,20 @@
 //! /health and /version.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
-use travel_proto::meta::v1::GetInfoRequest;
+use travel_proto::meta::v1::{GetInfoRequest, rpc as meta};
 use travel_runtime::dependencies;
 
 use crate::AppState;
 use crate::envelope::Success;
 use crate::upstream::Upstream;
+use crate::views::service::{Health, ServiceHealth, Version};
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -24,6 +25,10 @@ const DEPENDENCIES: [(&str, &str, bool); 2] = [
     ("database", dependencies::DATABASE, false),
     ("cache", dependencies::CACHE, true),
 ];
+
+const fn health_name(healthy: bool) -> &'static str {
+    if healthy { "healthy" } else { "unhealthy" }
+}
 
 async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
     let request = HealthCheckRequest {
@@ -40,44 +45,44 @@ async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
 
 /// GET /health — the gateway's view of its upstreams and their dependencies.
 pub async fn health(State(state): State<AppState>) -> Response {
-    let mut services = Map::new();
-    let mut dependencies = Map::new();
+    let mut services = BTreeMap::new();
+    let mut dependencies = BTreeMap::new();
     let mut unhealthy = false;
     let mut degraded = false;
 
-    if let Err(error) = state.cache.ping().await {
-        tracing::warn!(%error, "gateway cache unreachable");
-        degraded = true;
-        dependencies.insert("gateway_cache".into(), json!("unhealthy"));
-    } else {
-        dependencies.insert("gateway_cache".into(), json!("healthy"));
-    }
+    let cache_up = match state.cache.ping().await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "gateway cache unreachable");
+            degraded = true;
+            false
+        }
+    };
+    dependencies.insert("gateway_cache", health_name(cache_up));
 
     for upstream in state.upstreams.iter() {
         let started = Instant::now();
         let serving = check(upstream, "").await.unwrap_or(false);
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         services.insert(
-            upstream.name.to_string(),
-            json!({
-                "status": if serving { "healthy" } else { "unhealthy" },
-                "response_time_ms": (elapsed * 100.0).round() / 100.0,
-            }),
+            upstream.name,
+            ServiceHealth {
+                status: health_name(serving),
+                response_time_ms: (elapsed * 100.0).round() / 100.0,
+            },
         );
         if !serving {
             unhealthy = true;
             continue;
         }
-        for (dependency, health_name, optional) in DEPENDENCIES {
-            let Some(ok) = check(upstream, health_name).await else {
+        for (dependency, check_name, optional) in DEPENDENCIES {
+            let Some(ok) = check(upstream, check_name).await else {
                 continue;
             };
             // A dependency is unhealthy when any service that uses it says so.
-            let entry = dependencies
-                .entry(dependency.to_string())
-                .or_insert(json!("healthy"));
+            let entry = dependencies.entry(dependency).or_insert("healthy");
             if !ok {
-                *entry = json!("unhealthy");
+                *entry = "unhealthy";
                 if optional {
                     degraded = true;
                 } else {
@@ -92,8 +97,11 @@ pub async fn health(State(state): State<AppState>) -> Response {
     unhealthy |= draining;
     if draining {
         services.insert(
-            "gateway".into(),
-            json!({"status": "draining", "response_time_ms": 0.0}),
+            "gateway",
+            ServiceHealth {
+                status: "draining",
+                response_time_ms: 0.0,
+            },
         );
     }
     let status = if unhealthy {
@@ -110,31 +118,32 @@ pub async fn health(State(state): State<AppState>) -> Response {
     };
     Success {
         status: http_status,
-        data: json!({
-            "status": status,
-            "services": services,
-            "dependencies": dependencies,
-        }),
+        data: Health {
+            status,
+            services,
+            dependencies,
+        },
     }
     .into_response()
 }
 
 /// GET /version
-pub async fn version(State(state): State<AppState>) -> Success<Value> {
-    let mut services = Map::new();
-    services.insert("gateway".into(), json!(env!("CARGO_PKG_VERSION")));
+pub async fn version(State(state): State<AppState>) -> Success<Version> {
+    let mut services = BTreeMap::new();
+    services.insert("gateway", env!("CARGO_PKG_VERSION").to_string());
     for upstream in state.upstreams.iter() {
+        let info = upstream.client::<meta::ServiceInfo>(&state.flights);
         let answer =
-            tokio::time::timeout(CHECK_TIMEOUT, upstream.info().get_info(GetInfoRequest {})).await;
+            tokio::time::timeout(CHECK_TIMEOUT, info.read(meta::GET_INFO, GetInfoRequest {})).await;
         let version = match answer {
-            Ok(Ok(info)) => json!(info.into_inner().version),
-            _ => json!("unavailable"),
+            Ok(Ok(info)) => info.version,
+            _ => "unavailable".to_string(),
         };
-        services.insert(upstream.name.to_string(), version);
+        services.insert(upstream.name, version);
     }
-    Success::ok(json!({
-        "api_version": "v1",
-        "services": services,
-        "environment": state.environment,
-    }))
+    Success::ok(Version {
+        api_version: "v1",
+        services,
+        environment: state.environment.clone(),
+    })
 }

@@ -1,0 +1,31 @@
+//! /health and /version.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// GET /health
+#[derive(Serialize)]
+pub struct Health {
+    /// healthy, degraded (an optional dependency is down) or unhealthy.
+    pub status: &'static str,
+    pub services: BTreeMap<&'static str, ServiceHealth>,
+    /// healthy or unhealthy, by dependency.
+    pub dependencies: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Serialize)]
+pub struct ServiceHealth {
+    /// healthy, unhealthy or draining.
+    pub status: &'static str,
+    pub response_time_ms: f64,
+}
+
+/// GET /version
+#[derive(Serialize)]
+pub struct Version {
+    pub api_version: &'static str,
+    /// The version of each process, or "unavailable".
+    pub services: BTreeMap<&'static str, String>,
+    pub environment: String,
+}
