@@ -4,6 +4,7 @@
 //! Every key is namespaced by a configurable prefix, so environments (and tests) can
 //! share one Redis without seeing each other's entries.
 
+pub mod latest_quotes;
 pub mod memory;
 pub mod redis;
 

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::codes::CurrencyCode;
 use crate::money::{CROSS_SCALE, QUOTE_SCALE, round};
 
-/// A quote as stored: KRW per ONE unit of `currency`. Serialised (decimals as
-/// strings) as the value of the `rate:{code}` cache entry.
+/// A quote as stored: KRW per ONE unit of `currency`. Serialised with decimals as
+/// strings (the latest-quote cache entries, `travel_cache::latest_quotes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     pub currency: CurrencyCode,
@@ -20,23 +20,6 @@ pub struct Quote {
     pub recorded_at: DateTime<Utc>,
     pub rate_date: NaiveDate,
     pub source: String,
-}
-
-/// Cache key of a currency's latest quote.
-pub fn rate_cache_key(currency: CurrencyCode) -> String {
-    format!("rate:{currency}")
-}
-
-/// Default lifetime of a `rate:{code}` entry: the processor refreshes it on every new
-/// quote, so it only bounds staleness when the pipeline stops.
-pub const RATE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// The `rate:{code}` cache entry of a quote (key, JSON value).
-pub fn rate_cache_entry(quote: &Quote) -> Option<(String, String)> {
-    Some((
-        rate_cache_key(quote.currency),
-        serde_json::to_string(quote).ok()?,
-    ))
 }
 
 /// The identity quote of KRW itself: exact by definition, never stored.
@@ -129,7 +112,6 @@ mod tests {
             "decimals travel as strings: {json}"
         );
         assert_eq!(serde_json::from_str::<Quote>(&json).unwrap(), quote);
-        assert_eq!(rate_cache_key(quote.currency), "rate:VND");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use travel_cache::{Cache, CacheConfig};
 use travel_storage::{RateStore, StoreConfig};
 use url::Url;
 
+use travel_cache::latest_quotes::DEFAULT_TTL as RATE_CACHE_TTL;
 use travel_config::{ConfigError, Env};
-use travel_domain::quote::RATE_CACHE_TTL;
 
 /// What the data services read from and write to.
 #[derive(Clone)]

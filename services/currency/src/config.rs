@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use travel_domain::quote::RATE_CACHE_TTL;
+use travel_cache::latest_quotes;
 use travel_runtime::{ConfigError, Env, ServingSettings};
 
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub struct CurrencyConfig {
 impl Default for CurrencyConfig {
     fn default() -> Self {
         Self {
-            rate_ttl: RATE_CACHE_TTL,
+            rate_ttl: latest_quotes::DEFAULT_TTL,
             missing_ttl: Duration::from_secs(60),
             serving: ServingSettings::default(),
         }

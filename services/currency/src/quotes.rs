@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use travel_cache::Cache;
-use travel_domain::quote::{rate_cache_entry, rate_cache_key};
+use travel_cache::latest_quotes::{self, Entry};
 use travel_domain::{ApiError, CurrencyCode, Quote};
 use travel_storage::RateStore;
 
@@ -25,9 +25,6 @@ pub struct QuoteRead {
     pub quotes: HashMap<CurrencyCode, Quote>,
     pub from: ReadFrom,
 }
-
-/// The cached form of "this currency has no quote yet".
-const NO_QUOTE: &str = "null";
 
 #[derive(Clone)]
 pub struct QuoteReader {
@@ -68,9 +65,7 @@ impl QuoteReader {
         {
             return Some(quote.clone());
         }
-        let quote = serde_json::from_str::<Quote>(json)
-            .ok()
-            .filter(|q| q.currency == code)?;
+        let quote = latest_quotes::decode(code, json)?;
         decoded.insert(code, (json.to_string(), quote.clone()));
         Some(quote)
     }
@@ -81,9 +76,8 @@ impl QuoteReader {
     /// cache answered everything.
     #[tracing::instrument(skip_all, fields(currencies = codes.len()))]
     pub async fn latest(&self, codes: &[CurrencyCode]) -> Result<QuoteRead, ApiError> {
-        let keys: Vec<String> = codes.iter().map(|c| rate_cache_key(*c)).collect();
-        let cached = match self.cache.get_many(&keys).await {
-            Ok(values) => Some(values),
+        let cached = match latest_quotes::read(&*self.cache, codes).await {
+            Ok(entries) => Some(entries),
             Err(error) => {
                 tracing::warn!(%error, "cache read failed, reading the database");
                 None
@@ -93,11 +87,11 @@ impl QuoteReader {
         let mut quotes = HashMap::new();
         let mut misses = Vec::new();
         match &cached {
-            Some(values) => {
-                for (code, value) in codes.iter().zip(values) {
-                    match value.as_deref() {
-                        Some(NO_QUOTE) => {}
-                        Some(json) => match self.decode(*code, json) {
+            Some(entries) => {
+                for (code, entry) in codes.iter().zip(entries) {
+                    match entry {
+                        Entry::NoQuote => {}
+                        Entry::Quote(json) => match self.decode(*code, json) {
                             Some(quote) => {
                                 quotes.insert(*code, quote);
                             }
@@ -106,7 +100,7 @@ impl QuoteReader {
                                 misses.push(*code);
                             }
                         },
-                        None => misses.push(*code),
+                        Entry::Unknown => misses.push(*code),
                     }
                 }
             }
@@ -125,26 +119,25 @@ impl QuoteReader {
             .latest_quotes(&misses)
             .await
             .map_err(ApiError::from)?;
-        let mut found = Vec::with_capacity(stored.len());
-        let mut fill = Vec::with_capacity(stored.len());
-        for quote in stored {
-            fill.extend(rate_cache_entry(&quote));
-            found.push(quote.currency);
-            quotes.insert(quote.currency, quote);
-        }
-        let absent: Vec<(String, String)> = misses
+        let absent: Vec<CurrencyCode> = misses
             .iter()
-            .filter(|code| !found.contains(code))
-            .map(|code| (rate_cache_key(*code), NO_QUOTE.to_string()))
+            .filter(|code| !stored.iter().any(|q| q.currency == **code))
+            .copied()
             .collect();
         if cached.is_some() {
             // Filling is best effort: a failure here only costs a later miss.
-            if let Err(error) = self.cache.set_many(&fill, self.ttl).await {
+            if let Err(error) = latest_quotes::write(&*self.cache, &stored, self.ttl).await {
                 tracing::warn!(%error, "cache fill failed");
             }
-            if let Err(error) = self.cache.set_many(&absent, self.missing_ttl).await {
+            let missing_ttl = self.missing_ttl;
+            if let Err(error) =
+                latest_quotes::write_absent(&*self.cache, &absent, missing_ttl).await
+            {
                 tracing::warn!(%error, "cache fill failed");
             }
+        }
+        for quote in stored {
+            quotes.insert(quote.currency, quote);
         }
         Ok(QuoteRead {
             quotes,

@@ -1,15 +1,15 @@
 //! One ingestion run: every enabled source in order (skipping those whose breaker is
 //! open), reconciliation per currency, one event per currency published.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use rust_decimal::Decimal;
 use travel_bus::Publisher;
-use travel_cache::Cache;
-use travel_domain::quote::rate_cache_key;
-use travel_domain::{CurrencyCode, Observation, Quote, Source};
+use travel_cache::{Cache, latest_quotes};
+use travel_domain::{CurrencyCode, Observation, Source};
 use travel_events::{Provenance, encode};
 use travel_sources::breaker::Breaker;
 use travel_sources::reconcile::{Candidate, reconcile};
@@ -97,6 +97,10 @@ pub struct Ingestor {
     publisher: Arc<dyn Publisher>,
     cache: Arc<dyn Cache>,
     clock: Arc<dyn Clock>,
+    /// The mid this process last published per currency: the jump guard's reference
+    /// when the cache has none (its entry expired while the pipeline stalled, or the
+    /// cache is down), since an older reference still catches a wild jump.
+    published: Mutex<HashMap<CurrencyCode, Decimal>>,
 }
 
 /// Korea has no daylight saving time: KST is UTC+9 all year.
@@ -118,6 +122,7 @@ impl Ingestor {
             publisher,
             cache,
             clock,
+            published: Mutex::default(),
         }
     }
 
@@ -144,14 +149,20 @@ impl Ingestor {
         }
     }
 
-    async fn last_stored(&self, currency: CurrencyCode) -> Option<rust_decimal::Decimal> {
-        let json = self
-            .cache
-            .get(&rate_cache_key(currency))
-            .await
-            .ok()
-            .flatten()?;
-        serde_json::from_str::<Quote>(&json).ok().map(|q| q.mid)
+    /// The jump guard's reference: the last stored quote's mid as the latest-quote
+    /// cache entry holds it, else the mid this process last published.
+    async fn last_stored(&self, currency: CurrencyCode) -> Option<Decimal> {
+        match latest_quotes::stored_mid(&*self.cache, currency).await {
+            Ok(Some(mid)) => return Some(mid),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, %currency, "last stored quote unreadable"),
+        }
+        self.published_mid(currency)
+    }
+
+    fn published_mid(&self, currency: CurrencyCode) -> Option<Decimal> {
+        let published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        published.get(&currency).copied()
     }
 
     #[tracing::instrument(skip_all)]
@@ -246,6 +257,10 @@ impl Ingestor {
                             &headers,
                         )
                         .await?;
+                    self.published
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(currency, observation.mid);
                     report.published += 1;
                 }
                 Err(rejection) => {

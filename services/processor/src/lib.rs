@@ -14,7 +14,7 @@ use std::time::Duration;
 use tracing::Instrument;
 use travel_bus::{Bus, BusError, Consumer, Publisher, Record, dead_letter, dead_letter_topic};
 use travel_cache::Cache;
-use travel_domain::quote::{RATE_CACHE_TTL, rate_cache_entry};
+use travel_cache::latest_quotes;
 use travel_domain::{Catalog, CurrencyCode, Observation};
 use travel_events::{RATES_TOPIC, decode};
 use travel_runtime::context::{TRACEPARENT, continue_message_trace, trace_id};
@@ -42,7 +42,7 @@ impl Default for ProcessorConfig {
             group: "processor".to_string(),
             batch_size: 500,
             poll_wait: Duration::from_millis(500),
-            rate_ttl: RATE_CACHE_TTL,
+            rate_ttl: latest_quotes::DEFAULT_TTL,
             max_backoff: Duration::from_secs(5),
         }
     }
@@ -267,8 +267,8 @@ impl Processor {
                 return;
             }
         };
-        let entries: Vec<(String, String)> = quotes.iter().filter_map(rate_cache_entry).collect();
-        if let Err(error) = self.cache.set_many(&entries, self.config.rate_ttl).await {
+        if let Err(error) = latest_quotes::write(&*self.cache, &quotes, self.config.rate_ttl).await
+        {
             tracing::warn!(%error, "cache refresh failed");
         }
     }

@@ -296,6 +296,59 @@ async fn the_breaker_opens_after_three_failures_and_closes_after_the_cool_down()
     assert!(report.published > 0);
 }
 
+/// The recorded Korea Eximbank day with USD's mid replaced.
+fn koreaexim_with_usd(mid: &str) -> String {
+    let recorded = "\"deal_bas_r\":\"1,134.5\"";
+    assert!(KOREAEXIM.contains(recorded));
+    KOREAEXIM.replace(recorded, &format!("\"deal_bas_r\":\"{mid}\""))
+}
+
+fn rejected(report: &travel_ingestor::RunReport, currency: &str) -> bool {
+    report.rejected.iter().any(|(c, _)| c.as_str() == currency)
+}
+
+#[tokio::test]
+async fn the_jump_guard_compares_with_the_stored_quote_and_else_the_last_published() {
+    let server = MockServer::start().await;
+    serve(&server, "/kexim", 200, KOREAEXIM).await;
+    let rig = rig().await;
+    let env = env(&server, &[("TRAVEL_SOURCES", "KOREAEXIM")]);
+    let ingestor = ingestor(&rig, &env);
+    let usd = travel_domain::CurrencyCode::parse("USD").unwrap();
+
+    // The stored quote (the processor's cache entry) says 1000: 1134.5 from one source
+    // is a 13 % jump, held back.
+    let mut stored = travel_domain::quote::krw_identity(chrono::Utc::now());
+    stored.currency = usd;
+    stored.mid = rust_decimal::Decimal::from(1000);
+    stored.source = "ECB".into();
+    let ttl = Duration::from_secs(60);
+    travel_cache::latest_quotes::write(&*rig.cache, &[stored], ttl)
+        .await
+        .unwrap();
+    let report = ingestor.run_once().await.unwrap();
+    assert!(rejected(&report, "USD"), "{report:?}");
+
+    // No entry (expired) and nothing published yet: no reference, accepted.
+    rig.cache
+        .delete(&travel_cache::latest_quotes::key(usd))
+        .await
+        .unwrap();
+    let report = ingestor.run_once().await.unwrap();
+    assert!(!rejected(&report, "USD"), "{report:?}");
+
+    // Still no entry: the mid published last (1134.5) is the reference, so a 26 %
+    // jump is held back, and a 1 % move passes.
+    server.reset().await;
+    serve(&server, "/kexim", 200, &koreaexim_with_usd("1,434.5")).await;
+    let report = ingestor.run_once().await.unwrap();
+    assert!(rejected(&report, "USD"), "{report:?}");
+    server.reset().await;
+    serve(&server, "/kexim", 200, &koreaexim_with_usd("1,145.5")).await;
+    let report = ingestor.run_once().await.unwrap();
+    assert!(!rejected(&report, "USD"), "{report:?}");
+}
+
 #[tokio::test]
 async fn the_pipeline_on_the_all_in_one_serves_ingested_quotes_with_tts_ttb() {
     let server = MockServer::start().await;
