@@ -7,6 +7,7 @@ pub mod app;
 pub mod bench;
 pub mod ecb;
 pub mod infra;
+mod suite;
 pub mod wait;
 
 pub use wait::eventually;

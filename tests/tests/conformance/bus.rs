@@ -217,32 +217,13 @@ async fn rebalancing_loses_nothing(bus: Arc<dyn Bus>) {
     );
 }
 
-macro_rules! suite {
-    ($adapter:ident) => {
-        mod $adapter {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn records_of_one_key_keep_their_order() {
-                super::records_of_one_key_keep_their_order(super::$adapter()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn uncommitted_records_are_delivered_again() {
-                super::uncommitted_records_are_delivered_again(super::$adapter()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn unprocessable_records_go_to_the_dead_letter_topic() {
-                super::unprocessable_records_go_to_the_dead_letter_topic(super::$adapter()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn rebalancing_loses_nothing() {
-                super::rebalancing_loses_nothing(super::$adapter()).await;
-            }
-        }
-    };
+travel_tests::suite! {
+    adapters: [memory, #[cfg(feature = "infra")] kafka],
+    fixture: { |make| make(); |bus| {} },
+    cases: {
+        records_of_one_key_keep_their_order[2](bus),
+        uncommitted_records_are_delivered_again[2](bus),
+        unprocessable_records_go_to_the_dead_letter_topic[2](bus),
+        rebalancing_loses_nothing[2](bus),
+    },
 }
-
-suite!(memory);
-#[cfg(feature = "infra")]
-suite!(kafka);

@@ -120,47 +120,18 @@ async fn prefixes_isolate(cache: Arc<dyn Cache>, other: Arc<dyn Cache>) {
     assert_eq!(other.get("k").await.unwrap(), None);
 }
 
-macro_rules! suite {
-    ($adapter:ident) => {
-        mod $adapter {
-            #[tokio::test]
-            async fn set_get_delete() {
-                super::set_get_delete(super::$adapter().await).await;
-            }
-
-            #[tokio::test]
-            async fn get_many_keeps_key_order() {
-                super::get_many_keeps_key_order(super::$adapter().await).await;
-            }
-
-            #[tokio::test]
-            async fn entries_expire() {
-                super::entries_expire(super::$adapter().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn window_counts_are_atomic() {
-                super::window_counts_are_atomic(super::$adapter().await).await;
-            }
-
-            #[tokio::test]
-            async fn window_restarts_after_it_ends() {
-                super::window_restarts_after_it_ends(super::$adapter().await).await;
-            }
-
-            #[tokio::test]
-            async fn prefixes_isolate() {
-                super::prefixes_isolate(super::$adapter().await, super::$adapter().await).await;
-            }
-        }
-    };
+travel_tests::suite! {
+    adapters: [memory, #[cfg(feature = "infra")] redis, #[cfg(feature = "infra")] redis_tls],
+    fixture: { |make| make().await; |cache| {} },
+    cases: {
+        set_get_delete(cache),
+        get_many_keeps_key_order(cache),
+        entries_expire(cache),
+        window_counts_are_atomic[4](cache),
+        window_restarts_after_it_ends(cache),
+        prefixes_isolate(cache, make().await),
+    },
 }
-
-suite!(memory);
-#[cfg(feature = "infra")]
-suite!(redis);
-#[cfg(feature = "infra")]
-suite!(redis_tls);
 
 #[tokio::test]
 async fn unreachable_redis_fails_fast_with_unavailable() {

@@ -407,96 +407,21 @@ async fn dataset_imports_are_remembered(store: &dyn RateStore) {
     assert_eq!(store.dataset_import("ecb").await.unwrap(), Some(import));
 }
 
-macro_rules! suite {
-    ($adapter:ident) => {
-        mod $adapter {
-            #[tokio::test]
-            async fn migrations_are_idempotent() {
-                let f = super::$adapter().await;
-                super::migrations_are_idempotent(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn catalog_sync_inserts_then_updates() {
-                let f = super::$adapter().await;
-                super::catalog_sync_inserts_then_updates(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn replayed_observations_change_nothing() {
-                let f = super::$adapter().await;
-                super::replayed_observations_change_nothing(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn daily_aggregates_follow_observation_time() {
-                let f = super::$adapter().await;
-                super::daily_aggregates_follow_observation_time(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn latest_only_moves_forward() {
-                let f = super::$adapter().await;
-                super::latest_only_moves_forward(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn latest_keeps_request_order_and_skips_missing() {
-                let f = super::$adapter().await;
-                super::latest_keeps_request_order_and_skips_missing(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn decimals_round_trip_exactly() {
-                let f = super::$adapter().await;
-                super::decimals_round_trip_exactly(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn concurrent_writers_lose_and_duplicate_nothing() {
-                let f = super::$adapter().await;
-                super::concurrent_writers_lose_and_duplicate_nothing(f.store.clone()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn corrections_recompute_their_days() {
-                let f = super::$adapter().await;
-                super::corrections_recompute_their_days(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn merged_days_equal_aggregating_the_whole_day() {
-                let f = super::$adapter().await;
-                super::merged_days_equal_aggregating_the_whole_day(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn bigmac_prices_round_trip() {
-                let f = super::$adapter().await;
-                super::bigmac_prices_round_trip(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn dataset_imports_are_remembered() {
-                let f = super::$adapter().await;
-                super::dataset_imports_are_remembered(f.store.as_ref()).await;
-                f.finish().await;
-            }
-        }
-    };
+travel_tests::suite! {
+    adapters: [sqlite, #[cfg(feature = "infra")] mysql],
+    fixture: { |make| make().await; |f| { f.finish().await } },
+    cases: {
+        migrations_are_idempotent(f.store.as_ref()),
+        catalog_sync_inserts_then_updates(f.store.as_ref()),
+        replayed_observations_change_nothing(f.store.as_ref()),
+        daily_aggregates_follow_observation_time(f.store.as_ref()),
+        latest_only_moves_forward(f.store.as_ref()),
+        latest_keeps_request_order_and_skips_missing(f.store.as_ref()),
+        decimals_round_trip_exactly(f.store.as_ref()),
+        concurrent_writers_lose_and_duplicate_nothing[4](f.store.clone()),
+        corrections_recompute_their_days(f.store.as_ref()),
+        merged_days_equal_aggregating_the_whole_day(f.store.as_ref()),
+        bigmac_prices_round_trip(f.store.as_ref()),
+        dataset_imports_are_remembered(f.store.as_ref()),
+    },
 }
-
-suite!(sqlite);
-#[cfg(feature = "infra")]
-suite!(mysql);

@@ -621,75 +621,18 @@ mod dynamodb_raw {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident) => {
-        mod $adapter {
-            #[tokio::test]
-            async fn record_then_day_counts() {
-                let f = super::$adapter().await;
-                super::record_then_day_counts(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn concurrent_counters_are_exact() {
-                let f = super::$adapter().await;
-                super::concurrent_counters_are_exact(f.store.clone()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn retried_selection_is_counted_once() {
-                let f = super::$adapter().await;
-                super::retried_selection_is_counted_once(f.store.clone()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn record_batch_counts_new_only() {
-                let f = super::$adapter().await;
-                super::record_batch_counts_new_only(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn selections_by_country_and_days() {
-                let f = super::$adapter().await;
-                super::selections_by_country_and_days(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn counters_stay_out_of_the_country_index() {
-                let f = super::$adapter().await;
-                super::counters_stay_out_of_the_country_index(&f).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn selections_expire_counters_stay() {
-                let f = super::$adapter().await;
-                super::selections_expire_counters_stay(&f).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn rankings_round_trip() {
-                let f = super::$adapter().await;
-                super::rankings_round_trip(f.store.as_ref()).await;
-                f.finish().await;
-            }
-
-            #[tokio::test]
-            async fn schema_is_checked() {
-                let f = super::$adapter().await;
-                super::schema_is_checked(&f).await;
-                f.finish().await;
-            }
-        }
-    };
+travel_tests::suite! {
+    adapters: [sqlite, #[cfg(feature = "infra")] dynamodb],
+    fixture: { |make| make().await; |f| { f.finish().await } },
+    cases: {
+        record_then_day_counts(f.store.as_ref()),
+        concurrent_counters_are_exact[4](f.store.clone()),
+        retried_selection_is_counted_once[4](f.store.clone()),
+        record_batch_counts_new_only(f.store.as_ref()),
+        selections_by_country_and_days(f.store.as_ref()),
+        counters_stay_out_of_the_country_index(&f),
+        selections_expire_counters_stay(&f),
+        rankings_round_trip(f.store.as_ref()),
+        schema_is_checked(&f),
+    },
 }
-
-suite!(sqlite);
-#[cfg(feature = "infra")]
-suite!(dynamodb);
