@@ -20,7 +20,6 @@ use crate::coalesce::Flights;
 pub struct Upstream {
     pub name: &'static str,
     channel: Channel,
-    deadline: Duration,
 }
 
 impl Upstream {
@@ -35,18 +34,13 @@ impl Upstream {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .connect_lazy();
-        Ok(Self {
-            name,
-            channel,
-            deadline,
-        })
+        Ok(Self { name, channel })
     }
 
     /// The typed client of service `S` served here.
     pub fn client<S: Service>(&self, flights: &Flights) -> Client<S> {
         Client {
             grpc: Grpc::new(self.channel.clone()),
-            deadline: self.deadline,
             flights: flights.clone(),
             service: PhantomData,
         }
@@ -60,11 +54,11 @@ impl Upstream {
 /// The gateway's client of one service `S`, shared by REST and gRPC-Web. It owns how a
 /// call is made: the path and message types come from the method constant
 /// (`travel_proto::*::rpc`), the request id and trace context travel as metadata, the
-/// deadline goes with the call, and reads are coalesced with identical reads in flight.
+/// channel bounds each call by the deadline, and reads are coalesced with identical
+/// reads in flight.
 /// Errors stay `tonic::Status`; each edge renders them its own way.
 pub struct Client<S> {
     grpc: Grpc<Channel>,
-    deadline: Duration,
     flights: Flights,
     service: PhantomData<S>,
 }
@@ -73,7 +67,6 @@ impl<S> Clone for Client<S> {
     fn clone(&self) -> Self {
         Self {
             grpc: self.grpc.clone(),
-            deadline: self.deadline,
             flights: self.flights.clone(),
             service: PhantomData,
         }
@@ -141,12 +134,12 @@ impl<S: Service> Client<S> {
             .map(Response::into_inner)
     }
 
-    /// The request as it leaves: request id and trace context of the current request,
-    /// and the deadline (`grpc-timeout`), so the service stops working on an answer
-    /// nobody waits for.
+    /// The request as it leaves: request id and trace context of the current request.
+    /// The deadline is the channel's (`Endpoint::timeout`), not sent as `grpc-timeout`:
+    /// with the header every distinct read cost the pair about a third more CPU
+    /// (`make bench`, coalescing off: 0.25 of bare axum with it, 0.35 without).
     fn outgoing<Req>(&self, mut request: Request<Req>) -> Request<Req> {
         travel_runtime::context::inject(request.metadata_mut());
-        request.set_timeout(self.deadline);
         request
     }
 }
