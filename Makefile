@@ -19,11 +19,15 @@ help:
 	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
 
+# `-p`: features resolve for the all-in-one alone, so the cluster-only adapters
+# (Kafka, DynamoDB, Lease) that the service binaries enable are not built.
 run:
-	$(CARGO) run --bin travel-allinone
+	$(CARGO) run -p travel-allinone --bin travel-allinone
 
 test: check-deps
 	$(CARGO) test --workspace
+	# The adapter crates as the all-in-one builds them: without their cluster features.
+	$(CARGO) test -p travel-bus -p travel-selections -p travel-leadership --lib
 
 # The gateway links no database, broker or AWS client (seconds: cargo tree only).
 check-deps:
@@ -41,7 +45,7 @@ infra-up:
 	bash deploy/scripts/ensure-infra.sh
 
 bench: infra-up
-	$(CARGO) build --release --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench
+	$(CARGO) build --release -p travel-allinone -p travel-tests --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench

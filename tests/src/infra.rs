@@ -92,12 +92,14 @@ pub fn dynamodb_endpoint() -> String {
 
 /// Selection-store tables that exist for one test: unique names, created by the store
 /// itself (`create_tables`), deleted by [`delete`](Self::delete).
+#[cfg(feature = "infra")]
 pub struct DynamoDbTables {
     pub config: travel_selections::SelectionStoreConfig,
     /// A client of the same server, for raw checks.
     pub client: aws_sdk_dynamodb::Client,
 }
 
+#[cfg(feature = "infra")]
 impl DynamoDbTables {
     /// Names `travel_t_<random>_selections` and `_results`; nothing is created yet.
     /// Fails loudly when the server is unreachable: an infra suite that cannot reach
@@ -140,6 +142,7 @@ impl DynamoDbTables {
 
 /// The store takes credentials from the default AWS chain, as in the cluster; moto
 /// accepts any, so the tests put dummy ones in the environment unless some are set.
+#[cfg(feature = "infra")]
 fn dummy_aws_credentials() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -6,7 +6,11 @@
 //! (partitions by key, committed offsets per group, redelivery of what was not
 //! committed, rebalancing when members join or leave). The URL picks one
 //! ([`connect`]): `kafka://host:9092,host2:9092?…` or `memory://`.
+//!
+//! The Kafka adapter is the `kafka` feature (librdkafka is a long C build): the
+//! cluster binaries enable it, the all-in-one does without.
 
+#[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod memory;
 
@@ -154,7 +158,12 @@ impl BusConfig {
 /// Opens the bus the URL names.
 pub fn connect(config: &BusConfig) -> Result<Arc<dyn Bus>> {
     match config.url.scheme() {
+        #[cfg(feature = "kafka")]
         "kafka" => Ok(Arc::new(kafka::KafkaBus::new(config)?)),
+        #[cfg(not(feature = "kafka"))]
+        "kafka" => Err(BusError::Config(
+            "this build has no Kafka adapter (cargo feature travel-bus/kafka; the processor and ingestor binaries have it)".to_string(),
+        )),
         "memory" => Ok(Arc::new(memory::MemoryBus::new(config.partitions))),
         other => Err(BusError::Config(format!(
             "unsupported bus URL scheme {other:?}: expected kafka:// or memory://"
@@ -189,7 +198,10 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("pw-1"));
         // The client is configured (no connection is made until it is used).
+        #[cfg(feature = "kafka")]
         assert!(connect(&config).is_ok());
+        #[cfg(not(feature = "kafka"))]
+        assert!(matches!(connect(&config), Err(BusError::Config(m)) if m.contains("feature")));
     }
 
     #[test]

@@ -108,6 +108,7 @@ impl LeaseConfig {
 
     /// `leaseDurationSeconds` is whole seconds: round up so the record never promises
     /// less than the holder's own deadline (see `LeaseLeadership::is_leader`).
+    #[cfg_attr(not(feature = "lease"), allow(dead_code))]
     pub(crate) fn lease_duration_seconds(&self) -> i32 {
         let secs =
             self.lease_duration.as_secs() + u64::from(self.lease_duration.subsec_nanos() > 0);

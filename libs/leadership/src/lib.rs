@@ -32,13 +32,16 @@ impl Leadership for AlwaysLeader {
 }
 
 mod config;
+#[cfg(feature = "lease")]
 mod lease;
 
 pub use config::LeaseConfig;
+#[cfg(feature = "lease")]
 pub use lease::LeaseLeadership;
 
 use std::sync::Arc;
 
+#[cfg(feature = "lease")]
 use anyhow::Context;
 use travel_runtime::{ConfigError, Env, Shutdown};
 
@@ -47,9 +50,22 @@ use travel_runtime::{ConfigError, Env, Shutdown};
 /// the in-cluster or kubeconfig credentials). The elector releases the lease when
 /// `shutdown` fires.
 pub async fn from_env(env: &Env, shutdown: Shutdown) -> anyhow::Result<Arc<dyn Leadership>> {
+    #[cfg(not(feature = "lease"))]
+    let _ = shutdown;
     const VARIABLE: &str = "TRAVEL_LEADER_ELECTION";
     match env.string(VARIABLE, "none").to_ascii_lowercase().as_str() {
         "none" => Ok(Arc::new(AlwaysLeader)),
+        #[cfg(not(feature = "lease"))]
+        "lease" => {
+            LeaseConfig::from_env(env)?;
+            Err(ConfigError {
+                variable: VARIABLE.to_string(),
+                value: "lease".to_string(),
+                reason: "this build has no Lease elector (cargo feature travel-leadership/lease; the ranking binary has it)".to_string(),
+            }
+            .into())
+        }
+        #[cfg(feature = "lease")]
         "lease" => {
             let config = LeaseConfig::from_env(env)?;
             install_crypto_provider();
@@ -78,6 +94,7 @@ pub async fn from_env(env: &Env, shutdown: Shutdown) -> anyhow::Result<Arc<dyn L
 /// built on ring too). Installing ring keeps that so if a dependency ever brings
 /// aws-lc-rs again; a no-op when a provider is set. Callers that build their own
 /// `kube::Client` call it first.
+#[cfg(feature = "lease")]
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
@@ -117,6 +134,18 @@ mod tests {
         assert_eq!(error.variable, "TRAVEL_LEASE_RENEW_EVERY");
     }
 
+    /// Built without the elector (the all-in-one), `lease` is refused by name.
+    #[cfg(not(feature = "lease"))]
+    #[tokio::test]
+    async fn lease_without_its_feature_names_the_feature() {
+        let env = Env::from_pairs([("TRAVEL_LEADER_ELECTION", "lease")]);
+        let error = from_env(&env, Shutdown::new()).await.err().unwrap();
+        let error = error.downcast::<ConfigError>().unwrap();
+        assert_eq!(error.variable, "TRAVEL_LEADER_ELECTION");
+        assert!(error.reason.contains("travel-leadership/lease"), "{error}");
+    }
+
+    #[cfg(feature = "lease")]
     #[test]
     fn an_https_client_builds_with_the_installed_provider() {
         install_crypto_provider();

@@ -5,9 +5,11 @@
 //! Rankings are computed from the counters only (at most 31 days × countries), so the
 //! cost of a calculation does not grow with the number of selections. Adapters: SQLite
 //! for the all-in-one and DynamoDB (the layout of the system this replaces) in the
-//! cluster.
+//! cluster (the `dynamodb` feature: the AWS SDK is a long build the all-in-one does
+//! without).
 
 mod config;
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod error;
 mod model;
@@ -74,7 +76,14 @@ pub trait SelectionStore: Send + Sync {
 pub async fn connect(config: &SelectionStoreConfig) -> Result<Arc<dyn SelectionStore>> {
     let store: Arc<dyn SelectionStore> = match config.url.scheme() {
         "sqlite" => Arc::new(sqlite::SqliteSelectionStore::connect(config).await?),
+        #[cfg(feature = "dynamodb")]
         "dynamodb" => Arc::new(dynamodb::DynamoSelectionStore::connect(config).await?),
+        #[cfg(not(feature = "dynamodb"))]
+        "dynamodb" => {
+            return Err(SelectionStoreError::Config(
+                "this build has no DynamoDB adapter (cargo feature travel-selections/dynamodb; the ranking binary has it)".to_string(),
+            ));
+        }
         other => {
             return Err(SelectionStoreError::Config(format!(
                 "unsupported selection store scheme {other:?} (expected sqlite or dynamodb)"
@@ -82,4 +91,20 @@ pub async fn connect(config: &SelectionStoreConfig) -> Result<Arc<dyn SelectionS
         }
     };
     Ok(store)
+}
+
+/// Built without the adapter (the all-in-one), a DynamoDB URL is refused with the
+/// feature it needs; with it, the URL opens the store (tested against moto).
+#[cfg(all(test, not(feature = "dynamodb")))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dynamodb_without_its_feature_names_the_feature() {
+        let config = SelectionStoreConfig::new("dynamodb://".parse().unwrap());
+        let Err(SelectionStoreError::Config(message)) = connect(&config).await else {
+            panic!("a build without the dynamodb feature opened dynamodb://");
+        };
+        assert!(message.contains("travel-selections/dynamodb"), "{message}");
+    }
 }
