@@ -44,10 +44,10 @@ pub async fn read(cache: &dyn Cache, codes: &[CurrencyCode]) -> Result<Vec<Entry
     let values = cache.get_many(&keys).await?;
     Ok(values
         .into_iter()
-        .map(|value| match value.as_deref() {
+        .map(|value| match value {
             None => Entry::Unknown,
-            Some(NO_QUOTE) => Entry::NoQuote,
-            Some(_) => Entry::Quote(value.unwrap_or_default()),
+            Some(json) if json == NO_QUOTE => Entry::NoQuote,
+            Some(json) => Entry::Quote(json),
         })
         .collect())
 }
