@@ -30,6 +30,9 @@ pub enum BusError {
 
 pub type Result<T, E = BusError> = std::result::Result<T, E>;
 
+/// The variable that names the bus.
+const URL_VARIABLE: &str = "TRAVEL_BUS_URL";
+
 /// Header naming why a record was dead-lettered.
 pub const DLQ_REASON_HEADER: &str = "dlq-reason";
 /// Headers naming where a dead-lettered record came from.
@@ -139,7 +142,7 @@ impl BusConfig {
     /// `TRAVEL_BUS_URL` (or `_FILE`), the partitions of topics a service creates and
     /// the consumer-group session time-out.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.secret_url("TRAVEL_BUS_URL", "memory://", &["kafka", "memory"])?;
+        let url = env.secret_url(URL_VARIABLE, "memory://", &["kafka", "memory"])?;
         let mut config = Self::new(url);
         config.partitions = env.parse("TRAVEL_BUS_PARTITIONS", config.partitions)?;
         config.session_timeout =
@@ -161,12 +164,13 @@ pub fn connect(config: &BusConfig) -> Result<Arc<dyn Bus>> {
         #[cfg(feature = "kafka")]
         "kafka" => Ok(Arc::new(kafka::KafkaBus::new(config)?)),
         #[cfg(not(feature = "kafka"))]
-        "kafka" => Err(BusError::Config(
-            "this build has no Kafka adapter (cargo feature travel-bus/kafka; the processor and ingestor binaries have it)".to_string(),
-        )),
+        "kafka" => Err(BusError::Config(format!(
+            "{URL_VARIABLE} names a Kafka broker, but this build has no Kafka adapter (cargo \
+             feature travel-bus/kafka; the processor and ingestor binaries have it)"
+        ))),
         "memory" => Ok(Arc::new(memory::MemoryBus::new(config.partitions))),
         other => Err(BusError::Config(format!(
-            "unsupported bus URL scheme {other:?}: expected kafka:// or memory://"
+            "{URL_VARIABLE}: unsupported scheme {other:?}; expected kafka:// or memory://"
         ))),
     }
 }
