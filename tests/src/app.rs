@@ -77,6 +77,28 @@ impl TestApp {
         let body = response.json().await.expect("body is JSON");
         (status, body)
     }
+
+    /// POSTs a JSON body; returns the status, the headers and the parsed JSON answer.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.json().await.expect("body is JSON"),
+        )
+    }
 }
 
 impl Drop for TestApp {

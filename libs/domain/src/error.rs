@@ -1,6 +1,7 @@
 //! The error vocabulary of the public API, shared by the services (which put it into
 //! gRPC statuses) and the gateway (which renders the REST envelope).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -106,6 +107,24 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// The most characters of a client's value that an error message, its details or a
+/// log line repeat. A 5,000-character parameter must not come back as a 5,000-character
+/// answer or log line, nor overflow the gRPC status headers an error travels in.
+pub const SHOWN_CHARS: usize = 64;
+
+/// `value` as errors and logs repeat it: whole up to [`SHOWN_CHARS`], else its start
+/// and its length.
+pub fn shown(value: &str) -> Cow<'_, str> {
+    match value.char_indices().nth(SHOWN_CHARS) {
+        None => Cow::Borrowed(value),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        )),
+    }
+}
+
 /// An error a client can act on: a code, a message, and which input was wrong, plus
 /// for the log only the error that caused it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -202,7 +221,8 @@ impl ApiError {
         chain.join(": ")
     }
 
-    /// Names the offending parameter, what was sent and what was expected.
+    /// Names the offending parameter, what was sent (bounded by [`shown`]) and what
+    /// was expected.
     pub fn with_detail(
         mut self,
         parameter: impl Into<String>,
@@ -210,7 +230,8 @@ impl ApiError {
         expected: impl Into<String>,
     ) -> Self {
         self.parameter = Some(parameter.into());
-        self.provided = Some(provided.into());
+        let provided = provided.into();
+        self.provided = Some(shown(&provided).into_owned());
         self.expected = Some(expected.into());
         self
     }
@@ -218,7 +239,10 @@ impl ApiError {
     pub fn invalid_currency(parameter: &str, provided: &str) -> Self {
         Self::new(
             ErrorCode::InvalidCurrencyCode,
-            format!("{parameter}: {provided:?} is not a supported ISO 4217 currency code"),
+            format!(
+                "{parameter}: {:?} is not a supported ISO 4217 currency code",
+                shown(provided)
+            ),
         )
         .with_detail(parameter, provided, "ISO 4217 code of a supported currency")
     }
@@ -226,7 +250,10 @@ impl ApiError {
     pub fn invalid_country(parameter: &str, provided: &str) -> Self {
         Self::new(
             ErrorCode::InvalidCountryCode,
-            format!("{parameter}: {provided:?} is not a supported ISO 3166-1 alpha-2 country code"),
+            format!(
+                "{parameter}: {:?} is not a supported ISO 3166-1 alpha-2 country code",
+                shown(provided)
+            ),
         )
         .with_detail(
             parameter,
@@ -238,9 +265,20 @@ impl ApiError {
     pub fn invalid_parameter(parameter: &str, provided: &str, expected: &str) -> Self {
         Self::new(
             ErrorCode::InvalidParameter,
-            format!("{parameter}: {provided:?} is invalid, expected {expected}"),
+            format!(
+                "{parameter}: {:?} is invalid, expected {expected}",
+                shown(provided)
+            ),
         )
         .with_detail(parameter, provided, expected)
+    }
+
+    pub fn invalid_period(provided: &str, expected: &str) -> Self {
+        Self::new(
+            ErrorCode::InvalidPeriod,
+            format!("period: {:?} is not one of {expected}", shown(provided)),
+        )
+        .with_detail("period", provided, expected)
     }
 
     pub fn missing_parameter(parameter: &str, expected: &str) -> Self {
@@ -276,6 +314,22 @@ mod tests {
         assert_eq!(ErrorCode::DatabaseUnavailable.http_status(), 503);
         assert_eq!(ErrorCode::InternalError.http_status(), 500);
         assert_eq!(ErrorCode::parse("NOPE"), None);
+    }
+
+    #[test]
+    fn a_long_value_is_repeated_bounded_on_a_character_boundary() {
+        assert_eq!(shown("USD"), "USD");
+        let exact = "A".repeat(SHOWN_CHARS);
+        assert_eq!(shown(&exact), exact.as_str());
+        let korean = "원".repeat(5_000);
+        let bounded = shown(&korean);
+        assert_eq!(
+            bounded,
+            format!("{}… (5000 characters)", "원".repeat(SHOWN_CHARS))
+        );
+        let error = ApiError::invalid_currency("symbols", &korean);
+        assert_eq!(error.provided.as_deref(), Some(&*bounded));
+        assert!(error.message.chars().count() < SHOWN_CHARS + 100);
     }
 
     #[derive(Debug, thiserror::Error)]

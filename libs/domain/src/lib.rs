@@ -16,6 +16,6 @@ pub mod source;
 pub use catalog::{Catalog, CountryInfo, CurrencyInfo};
 pub use codes::{CountryCode, CurrencyCode};
 pub use daily::{DailyRate, DayAggregate, Observation};
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, shown};
 pub use quote::Quote;
 pub use source::Source;

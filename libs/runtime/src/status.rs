@@ -88,6 +88,15 @@ pub fn from_status(status: &Status) -> ApiError {
             cause: None,
         };
     }
+    // Not an error a service decided on (a transport failure, a service that is down):
+    // its cause is only in the status, so it is logged here, where it becomes an answer.
+    let message = travel_domain::shown(status.message());
+    match status.code() {
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+            tracing::warn!(grpc_code = ?status.code(), %message, "upstream call failed");
+        }
+        code => tracing::error!(grpc_code = ?code, %message, "upstream call failed"),
+    }
     match status.code() {
         Code::Unavailable => ApiError::new(
             ErrorCode::ServiceUnavailable,

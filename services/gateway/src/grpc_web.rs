@@ -13,6 +13,8 @@ use travel_proto::history::v1::{self as hpb, rpc as history};
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
 use travel_proto::ranking::v1::{self as rpb, rpc as ranking};
 
+use travel_proto::rpc::Unary;
+
 use crate::upstream::Client;
 
 /// Runs `call` with the caller's request id (or a new one) in scope, so it travels
@@ -148,14 +150,37 @@ pub struct RankingProxy {
     pub trust_forwarded_for: bool,
 }
 
-#[tonic::async_trait]
-impl RankingService for RankingProxy {
-    async fn record_selection(
+/// A request that records selections: it carries the client facts the service hashes.
+trait Recording: prost::Message + Send + Sync + 'static {
+    fn set_client(&mut self, client_ip: String, user_agent: String);
+}
+
+impl Recording for rpb::RecordSelectionRequest {
+    fn set_client(&mut self, client_ip: String, user_agent: String) {
+        self.client_ip = client_ip;
+        self.user_agent = user_agent;
+    }
+}
+
+impl Recording for rpb::RecordSelectionsRequest {
+    fn set_client(&mut self, client_ip: String, user_agent: String) {
+        self.client_ip = client_ip;
+        self.user_agent = user_agent;
+    }
+}
+
+impl RankingProxy {
+    /// Forwards a recording call with the client's address and agent as the gateway saw
+    /// them, never what the browser put in the message: the per-IP limit must not be
+    /// spoofable.
+    async fn record<Req: Recording, Answer>(
         &self,
-        request: Request<rpb::RecordSelectionRequest>,
-    ) -> Result<Response<rpb::RecordSelectionResponse>, Status> {
-        // The client's address and agent are what the gateway saw, never what the
-        // browser put in the message: the per-IP limit must not be spoofable.
+        method: Unary<ranking::RankingService, Req, Answer>,
+        request: Request<Req>,
+    ) -> Result<Response<Answer>, Status>
+    where
+        Answer: prost::Message + Default + Send + Sync + 'static,
+    {
         let peer = request
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -171,13 +196,48 @@ impl RankingService for RankingProxy {
             .to_string();
         forward(request, |r| async move {
             let mut message = r.into_inner();
-            message.client_ip = client_ip;
-            message.user_agent = user_agent;
-            let answer = self
-                .client
-                .call(ranking::RECORD_SELECTION, Request::new(message))
-                .await?;
+            message.set_client(client_ip, user_agent);
+            let answer = self.client.call(method, Request::new(message)).await?;
             Ok(answer.into_inner())
+        })
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl RankingService for RankingProxy {
+    async fn record_selection(
+        &self,
+        request: Request<rpb::RecordSelectionRequest>,
+    ) -> Result<Response<rpb::RecordSelectionResponse>, Status> {
+        self.record(ranking::RECORD_SELECTION, request).await
+    }
+
+    async fn record_selections(
+        &self,
+        request: Request<rpb::RecordSelectionsRequest>,
+    ) -> Result<Response<rpb::RecordSelectionsResponse>, Status> {
+        self.record(ranking::RECORD_SELECTIONS, request).await
+    }
+
+    async fn list_stored_rankings(
+        &self,
+        request: Request<rpb::ListStoredRankingsRequest>,
+    ) -> Result<Response<rpb::ListStoredRankingsResponse>, Status> {
+        forward(request, |r| {
+            self.client
+                .read(ranking::LIST_STORED_RANKINGS, r.into_inner())
+        })
+        .await
+    }
+
+    async fn get_stored_ranking(
+        &self,
+        request: Request<rpb::GetStoredRankingRequest>,
+    ) -> Result<Response<rpb::GetStoredRankingResponse>, Status> {
+        forward(request, |r| {
+            self.client
+                .read(ranking::GET_STORED_RANKING, r.into_inner())
         })
         .await
     }

@@ -164,6 +164,18 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
             "/api/v1/rankings/calculate",
             post(routes::ranking::calculate),
         )
+        .route(
+            "/api/v1/rankings/update",
+            post(routes::ranking::record_comparison),
+        )
+        .route(
+            "/api/v1/rankings/store",
+            get(routes::ranking::stored_rankings).post(routes::ranking::refuse_store),
+        )
+        .route(
+            "/api/v1/rankings/store/{period}",
+            get(routes::ranking::stored_ranking),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             rate_limit,
             middleware::rate_limit,

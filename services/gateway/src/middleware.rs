@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use travel_cache::Cache;
-use travel_domain::{ApiError, ErrorCode};
+use travel_domain::{ApiError, ErrorCode, shown};
 use travel_runtime::context::{HeaderExtractor, REQUEST_ID, REQUEST_ID_HEADER};
 
 use crate::envelope::{Failure, error_body};
@@ -38,7 +38,7 @@ pub fn request_span(request: &axum::http::Request<Body>) -> tracing::Span {
     let span = tracing::info_span!(
         "http",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %shown(request.uri().path()),
         request_id = %request_id(request.headers()),
     );
     if !span.is_disabled() {
@@ -106,10 +106,10 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .record(elapsed.as_secs_f64());
     if status >= 500 {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        tracing::warn!(request_id = %id, %method, path = uri.path(), status, elapsed_ms, "request failed");
+        tracing::warn!(request_id = %id, %method, path = %shown(uri.path()), status, elapsed_ms, "request failed");
     } else if tracing::enabled!(tracing::Level::INFO) {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        tracing::info!(request_id = %id, %method, path = uri.path(), status, elapsed_ms, "request");
+        tracing::info!(request_id = %id, %method, path = %shown(uri.path()), status, elapsed_ms, "request");
     }
     response
 }
@@ -129,8 +129,11 @@ async fn envelope_for_bare_errors(response: Response, method: &Method, path: &st
         return response;
     }
     let error = match status {
-        StatusCode::NOT_FOUND => ApiError::not_found(format!("no route for {method} {path}"))
-            .with_detail("path", path, "a route of api-v1"),
+        StatusCode::NOT_FOUND => ApiError::not_found(format!(
+            "no route for {method} {}",
+            shown(path)
+        ))
+        .with_detail("path", path, "a route of api-v1"),
         StatusCode::METHOD_NOT_ALLOWED => {
             let allowed = response
                 .headers()

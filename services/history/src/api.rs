@@ -22,6 +22,7 @@ use travel_proto::history::v1::history_service_server::HistoryService;
 use travel_runtime::status::respond;
 
 use crate::config::HistoryConfig;
+use crate::fill::{self, Fill};
 use crate::series::{Interval, SeriesLoader};
 use crate::window::{Window, WindowSpec};
 
@@ -162,65 +163,77 @@ impl HistoryApi {
             ));
         }
         let interval = Interval::parse(&request.interval)?;
+        let fill = Fill::parse(&request.fill, interval)?;
         let spec = Self::window_spec(request.window.as_ref())?;
         let key = format!("chart:{}:{base}:{target}:{}", spec.key(), interval.as_str());
         let ttl = self.ttl(&spec);
-        self.cached(key, ttl, async {
-            let mut response = pb::GetHistoryResponse {
-                base: base.to_string(),
-                target: target.to_string(),
-                period: spec_label(&spec),
-                interval: interval.as_str().to_string(),
-                ..Default::default()
-            };
-            let Some(window) = self.resolve(&spec, &[target, base]).await? else {
-                response.statistics = Some(series_statistics(&[]));
-                return Ok(response);
-            };
-            response.start_date = window.start.to_string();
-            response.end_date = window.end.to_string();
-            let (labels, values, volumes): (Vec<String>, Vec<f64>, Vec<u32>) = match interval {
-                Interval::Daily => {
-                    let points = self
-                        .loader
-                        .daily(target, base, window.start, window.end)
-                        .await?;
-                    (
-                        points.iter().map(|p| p.date.to_string()).collect(),
-                        rates(&points),
-                        points.iter().map(|p| p.volume).collect(),
-                    )
-                }
-                Interval::Hourly => {
-                    let points = self
-                        .loader
-                        .hourly(target, base, window.start, window.end)
-                        .await?;
-                    (
-                        points
-                            .iter()
-                            .map(|p| p.hour.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                            .collect(),
-                        points.iter().map(|p| p.rate).collect(),
-                        points.iter().map(|p| p.volume).collect(),
-                    )
-                }
-            };
-            response.results = stats::changes(&values)
-                .into_iter()
-                .enumerate()
-                .map(|(i, (change, change_percent))| pb::HistoryPoint {
-                    date: labels[i].clone(),
-                    rate: values[i],
-                    change,
-                    change_percent,
-                    volume: volumes[i],
-                })
-                .collect();
-            response.statistics = Some(series_statistics(&values));
-            Ok(response)
-        })
-        .await
+        // The observed series is what is cached; filling is cheap and done per answer.
+        let mut response = self
+            .cached(key, ttl, async {
+                let mut response = pb::GetHistoryResponse {
+                    base: base.to_string(),
+                    target: target.to_string(),
+                    period: spec_label(&spec),
+                    interval: interval.as_str().to_string(),
+                    ..Default::default()
+                };
+                let Some(window) = self.resolve(&spec, &[target, base]).await? else {
+                    response.statistics = Some(series_statistics(&[]));
+                    return Ok(response);
+                };
+                response.start_date = window.start.to_string();
+                response.end_date = window.end.to_string();
+                let (labels, values, volumes): (Vec<String>, Vec<f64>, Vec<u32>) = match interval {
+                    Interval::Daily => {
+                        let points = self
+                            .loader
+                            .daily(target, base, window.start, window.end)
+                            .await?;
+                        (
+                            points.iter().map(|p| p.date.to_string()).collect(),
+                            rates(&points),
+                            points.iter().map(|p| p.volume).collect(),
+                        )
+                    }
+                    Interval::Hourly => {
+                        let points = self
+                            .loader
+                            .hourly(target, base, window.start, window.end)
+                            .await?;
+                        (
+                            points
+                                .iter()
+                                .map(|p| p.hour.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                                .collect(),
+                            points.iter().map(|p| p.rate).collect(),
+                            points.iter().map(|p| p.volume).collect(),
+                        )
+                    }
+                };
+                response.results = stats::changes(&values)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (change, change_percent))| pb::HistoryPoint {
+                        date: labels[i].clone(),
+                        rate: values[i],
+                        change,
+                        change_percent,
+                        volume: volumes[i],
+                        carried_from: String::new(),
+                    })
+                    .collect();
+                response.statistics = Some(series_statistics(&values));
+                Ok(response)
+            })
+            .await?;
+        if fill == Fill::Previous
+            && let Ok(end) = response.end_date.parse::<chrono::NaiveDate>()
+        {
+            // Never past today: a window may end in the future.
+            let end = end.min(Utc::now().date_naive());
+            response.results = fill::previous(std::mem::take(&mut response.results), end);
+        }
+        Ok(response)
     }
 
     pub async fn stats(

@@ -7,6 +7,7 @@
 
 mod api;
 mod config;
+mod fill;
 mod series;
 mod window;
 

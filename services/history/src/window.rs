@@ -2,7 +2,7 @@
 //! explicit dates.
 
 use chrono::{Days, Months, NaiveDate};
-use travel_domain::{ApiError, ErrorCode};
+use travel_domain::ApiError;
 
 /// Longest explicit range accepted (about ten years of daily points).
 pub const MAX_RANGE_DAYS: i64 = 3660;
@@ -93,11 +93,7 @@ impl WindowSpec {
             "6m" => ("6m", 6, 0),
             "1y" => ("1y", 12, 0),
             other => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidPeriod,
-                    format!("period {other:?} is not supported, expected {PERIODS}"),
-                )
-                .with_detail("period", other, PERIODS));
+                return Err(ApiError::invalid_period(other, PERIODS));
             }
         };
         Ok(WindowSpec::Period {
@@ -152,6 +148,7 @@ impl WindowSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use travel_domain::ErrorCode;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

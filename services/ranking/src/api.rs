@@ -27,6 +27,17 @@ pub const MAX_SESSION_ID: usize = 100;
 pub const MAX_REFERRER: usize = 500;
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
+/// Destinations one comparison may record at once.
+pub const MAX_COUNTRIES: usize = 20;
+
+/// Who made a selection, as the store keeps it (client facts already hashed).
+struct Traveller {
+    user_id: String,
+    session_id: Option<String>,
+    referrer: Option<String>,
+    ip_hash: Option<String>,
+    user_agent_hash: Option<String>,
+}
 
 pub struct RankingApi {
     store: Arc<dyn SelectionStore>,
@@ -70,14 +81,6 @@ fn optional_text(parameter: &str, raw: &str, max: usize) -> Result<Option<String
         ));
     }
     Ok(Some(raw.to_string()))
-}
-
-fn invalid_period(raw: &str, expected: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidPeriod,
-        format!("period: {raw:?} is not one of {expected}"),
-    )
-    .with_detail("period", raw, expected)
 }
 
 /// Compares in time independent of where the inputs differ.
@@ -243,16 +246,77 @@ impl RankingApi {
         }
     }
 
+    /// Stores one selection of `country` at `at`.
+    async fn record(
+        &self,
+        traveller: Traveller,
+        country: CountryCode,
+        at: DateTime<Utc>,
+    ) -> Result<Selection, Status> {
+        let retention = chrono::Duration::from_std(self.config.store.retention)
+            .unwrap_or(chrono::Duration::days(90));
+        let selection = Selection {
+            selection_id: uuid::Uuid::new_v4().to_string(),
+            user_id: traveller.user_id,
+            country_code: country.to_string(),
+            selected_at: at,
+            day: self.rankings.today(at),
+            session_id: traveller.session_id,
+            referrer: traveller.referrer,
+            ip_hash: traveller.ip_hash,
+            user_agent_hash: traveller.user_agent_hash,
+            expires_at: at + retention,
+        };
+        let recorded = self
+            .store
+            .record(&selection)
+            .await
+            .map_err(|e| leave(&ApiError::from(e)))?;
+        if recorded == Recorded::Duplicate {
+            // A fresh id and instant cannot collide unless the store retried for us.
+            tracing::debug!(selection_id = %selection.selection_id, "selection already stored");
+        }
+        Ok(selection)
+    }
+
+    /// A period parameter; empty means daily.
+    fn period(raw: &str) -> Result<RankingPeriod, ApiError> {
+        if raw.is_empty() {
+            return Ok(RankingPeriod::Daily);
+        }
+        RankingPeriod::parse(raw)
+            .ok_or_else(|| ApiError::invalid_period(raw, "daily, weekly or monthly"))
+    }
+
+    /// The destinations of one RecordSelections call: 1 to [`MAX_COUNTRIES`] supported
+    /// codes, normalised, each once, in the order given.
+    fn countries(&self, raw: &[String]) -> Result<Vec<CountryCode>, ApiError> {
+        const EXPECTED: &str = "1 to 20 ISO 3166-1 alpha-2 codes of supported destinations";
+        if raw.is_empty() {
+            return Err(ApiError::missing_parameter("countries", EXPECTED));
+        }
+        if raw.len() > MAX_COUNTRIES {
+            return Err(ApiError::invalid_parameter(
+                "countries",
+                &format!("{} codes", raw.len()),
+                EXPECTED,
+            ));
+        }
+        let mut codes = Vec::with_capacity(raw.len());
+        for code in raw {
+            let code = self.country("countries", code)?.code;
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
     async fn get_rankings(
         &self,
         request: pb::GetRankingsRequest,
     ) -> Result<pb::GetRankingsResponse, ApiError> {
-        let period = if request.period.is_empty() {
-            RankingPeriod::Daily
-        } else {
-            RankingPeriod::parse(&request.period)
-                .ok_or_else(|| invalid_period(&request.period, "daily, weekly or monthly"))?
-        };
+        let period = Self::period(&request.period)?;
         let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_parameter(
@@ -280,7 +344,7 @@ impl RankingApi {
             "7d" => 7,
             "30d" => 30,
             "90d" => 90,
-            _ => return Err(invalid_period(&request.period, "7d, 30d or 90d")),
+            _ => return Err(ApiError::invalid_period(&request.period, "7d, 30d or 90d")),
         };
         let (from, to) = trailing(days, self.rankings.today(Utc::now()));
         let counts = self.rankings.day_counts(from, to).await?;
@@ -329,10 +393,9 @@ impl RankingApi {
         let periods = if request.period.is_empty() {
             RankingPeriod::ALL.to_vec()
         } else {
-            vec![
-                RankingPeriod::parse(&request.period)
-                    .ok_or_else(|| invalid_period(&request.period, "daily, weekly or monthly"))?,
-            ]
+            vec![RankingPeriod::parse(&request.period).ok_or_else(|| {
+                ApiError::invalid_period(&request.period, "daily, weekly or monthly")
+            })?]
         };
         let now = Utc::now();
         let mut results = Vec::new();
@@ -382,34 +445,22 @@ impl RankingService for RankingApi {
         };
         let ip_hash = self.hash(&request.client_ip);
         let budget = self.spend(ip_hash.as_deref()).await?;
-
-        let now = Utc::now();
-        let retention = chrono::Duration::from_std(self.config.store.retention)
-            .unwrap_or(chrono::Duration::days(90));
-        let selection = Selection {
-            selection_id: uuid::Uuid::new_v4().to_string(),
-            user_id,
-            country_code: country.to_string(),
-            selected_at: now,
-            day: self.rankings.today(now),
-            session_id,
-            referrer,
-            ip_hash,
-            user_agent_hash: self.hash(&request.user_agent),
-            expires_at: now + retention,
-        };
-        let recorded = self
-            .store
-            .record(&selection)
-            .await
-            .map_err(|e| leave(&ApiError::from(e)))?;
-        if recorded == Recorded::Duplicate {
-            // A fresh id and instant cannot collide unless the store retried for us.
-            tracing::debug!(selection_id = %selection.selection_id, "selection already stored");
-        }
+        let selection = self
+            .record(
+                Traveller {
+                    user_id,
+                    session_id,
+                    referrer,
+                    ip_hash,
+                    user_agent_hash: self.hash(&request.user_agent),
+                },
+                country,
+                Utc::now(),
+            )
+            .await?;
         let mut response = Response::new(pb::RecordSelectionResponse {
+            recorded_at: Some(timestamp(selection.selected_at)),
             selection_id: selection.selection_id,
-            recorded_at: Some(timestamp(now)),
             selection_date: date(selection.day),
         });
         if let Some(budget) = budget {
@@ -445,6 +496,120 @@ impl RankingService for RankingApi {
             self.calculate(authorization.as_deref(), request.into_inner())
                 .await,
         )
+    }
+
+    #[tracing::instrument(skip_all, fields(countries = request.get_ref().countries.len()))]
+    async fn record_selections(
+        &self,
+        request: Request<pb::RecordSelectionsRequest>,
+    ) -> Result<Response<pb::RecordSelectionsResponse>, Status> {
+        let request = request.into_inner();
+        let validated = (|| {
+            let period = Self::period(&request.period)?;
+            let countries = self.countries(&request.countries)?;
+            let user_id = optional_text("user_id", &request.user_id, MAX_USER_ID)?;
+            let session_id = optional_text("session_id", &request.session_id, MAX_SESSION_ID)?;
+            Ok((period, countries, user_id, session_id))
+        })();
+        let (period, countries, user_id, session_id) = match validated {
+            Ok(fields) => fields,
+            Err(error) => return respond(Err(error)),
+        };
+        // The whole budget first: a call over it records nothing.
+        let ip_hash = self.hash(&request.client_ip);
+        let mut budget = None;
+        for _ in &countries {
+            budget = self.spend(ip_hash.as_deref()).await?;
+        }
+        // Without a user id the call is one anonymous traveller.
+        let user_id = user_id.unwrap_or_else(|| format!("anonymous-{}", uuid::Uuid::new_v4()));
+        let user_agent_hash = self.hash(&request.user_agent);
+        let started = Utc::now();
+        let mut at = started;
+        let mut selection_ids = Vec::with_capacity(countries.len());
+        for country in &countries {
+            let traveller = Traveller {
+                user_id: user_id.clone(),
+                session_id: session_id.clone(),
+                referrer: None,
+                ip_hash: ip_hash.clone(),
+                user_agent_hash: user_agent_hash.clone(),
+            };
+            let selection = self.record(traveller, *country, at).await?;
+            selection_ids.push(selection.selection_id);
+            // One traveller's selections get distinct instants: the store's key is the
+            // instant and the user, and equal keys would count once.
+            at = Utc::now().max(at + chrono::Duration::microseconds(1));
+        }
+        let mut response = Response::new(pb::RecordSelectionsResponse {
+            updated_countries: countries.iter().map(ToString::to_string).collect(),
+            period: period.as_str().to_string(),
+            selection_ids,
+            recorded_at: Some(timestamp(started)),
+        });
+        if let Some(budget) = budget {
+            budget.write(response.metadata_mut());
+        }
+        Ok(response)
+    }
+
+    async fn list_stored_rankings(
+        &self,
+        _: Request<pb::ListStoredRankingsRequest>,
+    ) -> Result<Response<pb::ListStoredRankingsResponse>, Status> {
+        let mut items = Vec::new();
+        for period in RankingPeriod::ALL {
+            if let Some(ranking) = self
+                .rankings
+                .stored(period)
+                .await
+                .map_err(|e| leave(&ApiError::from(e)))?
+            {
+                items.push(pb::StoredRankingSummary {
+                    period: period.as_str().to_string(),
+                    last_updated: Some(timestamp(ranking.last_updated)),
+                });
+            }
+        }
+        Ok(Response::new(pb::ListStoredRankingsResponse { items }))
+    }
+
+    async fn get_stored_ranking(
+        &self,
+        request: Request<pb::GetStoredRankingRequest>,
+    ) -> Result<Response<pb::GetStoredRankingResponse>, Status> {
+        let raw = request.into_inner().period;
+        let answer = async {
+            if raw.is_empty() {
+                return Err(ApiError::missing_parameter(
+                    "period",
+                    "daily, weekly or monthly",
+                ));
+            }
+            let period = Self::period(&raw)?;
+            let ranking = self.rankings.stored(period).await?.ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no {} ranking is stored yet: the calculator has not run for it",
+                    period.as_str()
+                ))
+                .with_detail(
+                    "period",
+                    period.as_str(),
+                    "a period with a stored ranking",
+                )
+            })?;
+            let metadata = &ranking.metadata;
+            Ok(pb::GetStoredRankingResponse {
+                calculation_metadata: Some(pb::CalculationMetadata {
+                    calculated_by: metadata.calculated_by.clone(),
+                    duration_ms: metadata.duration_ms,
+                    counters_read: metadata.counters_read,
+                    time_zone: metadata.time_zone.clone(),
+                }),
+                ranking: Some(self.ranking_message(&ranking, ranking.entries.len(), 0)),
+            })
+        };
+        respond(answer.await)
     }
 }
 

@@ -163,6 +163,12 @@ impl Rankings {
         Ok((ranking, Served::Calculated))
     }
 
+    /// The ranking the calculator last stored for a period, whichever period it was
+    /// of; `None` before its first run.
+    pub async fn stored(&self, period: RankingPeriod) -> Result<Option<StoredRanking>> {
+        self.store.load_ranking(period).await
+    }
+
     /// Per-day counters of every country over `from..=to`.
     pub async fn day_counts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayCount>> {
         self.store.day_counts(from, to).await

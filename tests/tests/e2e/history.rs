@@ -249,6 +249,113 @@ async fn csv_export_streams_the_series() {
 }
 
 #[tokio::test]
+async fn ndjson_export_streams_the_same_points() {
+    let app = spawn_app(&[]).await;
+    let (_, json) = app.get_json("/api/v1/history?period=1m&target=JPY").await;
+    let expected = json["data"]["results"].as_array().unwrap();
+    for request in [
+        app.http
+            .get(app.url("/api/v1/history?period=1m&target=JPY&format=ndjson")),
+        app.http
+            .get(app.url("/api/v1/history?period=1m&target=JPY"))
+            .header("accept", "application/x-ndjson"),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+        assert_eq!(response.headers()["vary"], "accept");
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("KRW_JPY_1m.ndjson")
+        );
+        let text = response.text().await.unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+            .collect();
+        assert_eq!(&lines, expected);
+    }
+    let (status, body) = app
+        .get_json("/api/v1/history?period=1m&target=JPY&format=xml")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["details"]["parameter"], "format");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn fill_previous_gives_every_calendar_day_and_keeps_statistics_observed() {
+    let app = spawn_app(&[]).await;
+    let (_, observed) = app.get_json("/api/v1/history?period=1m&target=USD").await;
+    let (status, filled) = app
+        .get_json("/api/v1/history?period=1m&target=USD&fill=previous")
+        .await;
+    assert_eq!(status, 200, "{filled}");
+    let days = days_with("USD", "KRW", "2026-10-01", "2026-10-30");
+    let first: chrono::NaiveDate = days[0].parse().unwrap();
+    let last: chrono::NaiveDate = "2026-10-30".parse().unwrap();
+    let results = filled["data"]["results"].as_array().unwrap();
+    assert_eq!(results.len() as i64, (last - first).num_days() + 1);
+    assert!(results.len() > days.len(), "October has weekends");
+    let mut carried_from = String::new();
+    let mut rate = 0.0;
+    for (point, day) in results.iter().zip(first.iter_days()) {
+        assert_eq!(point["date"], day.to_string());
+        if days.contains(&day.to_string()) {
+            assert!(point.get("carried_from").is_none(), "{point}");
+            carried_from = day.to_string();
+            rate = f(&point["rate"]);
+        } else {
+            assert_eq!(point["carried_from"], carried_from.as_str(), "{point}");
+            assert_eq!(f(&point["rate"]), rate);
+            assert_eq!(point["volume"], 0);
+        }
+    }
+    // Statistics are of observed days only; the plain answer has no carried days.
+    assert_eq!(filled["data"]["statistics"], observed["data"]["statistics"]);
+    assert_eq!(
+        observed["data"]["statistics"]["data_points"]
+            .as_u64()
+            .unwrap() as usize,
+        days.len()
+    );
+    let plain = observed["data"]["results"].as_array().unwrap();
+    assert_eq!(plain.len(), days.len());
+    assert!(plain.iter().all(|p| p.get("carried_from").is_none()));
+
+    // The CSV export carries the column too.
+    let csv = app
+        .http
+        .get(app.url("/api/v1/history?period=1m&target=USD&fill=previous&format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "date,rate,change,change_percent,volume,carried_from"
+    );
+    assert_eq!(lines.len(), results.len() + 1);
+
+    for (query, parameter) in [
+        ("fill=next", "fill"),
+        ("fill=previous&interval=hourly", "fill"),
+    ] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/history?period=1m&target=USD&{query}"))
+            .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["details"]["parameter"], parameter);
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn chart_answers_are_cached_per_window_base_and_target() {
     let app = spawn_app(&[]).await;
     let (_, before) = app.get_json("/api/v1/history?period=1w&target=GBP").await;
@@ -483,6 +590,7 @@ async fn grpc_and_grpc_web_serve_history() {
                 ..Default::default()
             }),
             interval: String::new(),
+            fill: String::new(),
         })
         .await
         .unwrap()

@@ -11,7 +11,9 @@
 //! one (the cause, most likely a port taken while a broker restarts, is not pinned
 //! down).
 
+mod compat;
 mod currency;
+mod edge;
 mod history;
 mod ingestor;
 mod ranking;

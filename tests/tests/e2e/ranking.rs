@@ -20,16 +20,7 @@ fn seoul_today() -> chrono::NaiveDate {
 }
 
 async fn select(app: &TestApp, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
-    let response = app
-        .http
-        .post(app.url("/api/v1/rankings/selections"))
-        .json(&body)
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.json().await.expect("JSON body"))
+    app.post_json("/api/v1/rankings/selections", &body).await
 }
 
 async fn select_many(app: &TestApp, picks: &[(&str, usize)]) {

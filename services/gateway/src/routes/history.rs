@@ -11,7 +11,7 @@ use travel_proto::history::v1::{self as pb, rpc};
 use super::Params;
 use crate::AppState;
 use crate::envelope::{ApiResult, Failure, Success};
-use crate::views::history::{Comparison, Forecast, Series, Stats};
+use crate::views::history::{Comparison, Forecast, Point, Series, Stats};
 
 fn window(params: &Params) -> Option<pb::Window> {
     Some(pb::Window {
@@ -21,19 +21,40 @@ fn window(params: &Params) -> Option<pb::Window> {
     })
 }
 
-fn wants_csv(params: &Params, headers: &HeaderMap) -> Result<bool, Failure> {
-    match params.get("format") {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(other) => Err(Failure(ApiError::invalid_parameter(
-            "format",
-            other,
-            "json or csv",
-        ))),
-        None => Ok(headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")))),
+/// How a series is answered: the JSON envelope, or a streamed export.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Ndjson,
+}
+
+impl Format {
+    /// `format=` wins; else the first export type the `Accept` header names.
+    fn negotiate(params: &Params, headers: &HeaderMap) -> Result<Self, Failure> {
+        match params.get("format") {
+            Some("json") => Ok(Format::Json),
+            Some("csv") => Ok(Format::Csv),
+            Some("ndjson") => Ok(Format::Ndjson),
+            Some(other) => Err(Failure(ApiError::invalid_parameter(
+                "format",
+                other,
+                "json, csv or ndjson",
+            ))),
+            None => Ok(headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|accept| {
+                    accept
+                        .split(',')
+                        .find_map(|t| match t.split(';').next()?.trim() {
+                            "text/csv" => Some(Format::Csv),
+                            "application/x-ndjson" => Some(Format::Ndjson),
+                            _ => None,
+                        })
+                })
+                .unwrap_or(Format::Json)),
+        }
     }
 }
 
@@ -43,69 +64,96 @@ fn history_request(params: &Params) -> pb::GetHistoryRequest {
         base: params.get("base").unwrap_or_default().to_string(),
         window: window(params),
         interval: params.get("interval").unwrap_or_default().to_string(),
+        fill: params.get("fill").unwrap_or_default().to_string(),
     }
 }
 
-/// GET /api/v1/history?period=1m&target=USD&base=KRW&interval=daily[&format=csv]
+/// GET /api/v1/history?period=1m&target=USD&base=KRW&interval=daily
+/// [&fill=previous][&format=csv|ndjson]
 pub async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Params,
 ) -> Result<Response, Failure> {
     let request = history_request(&params);
-    if wants_csv(&params, &headers)? {
-        return csv(state, request).await;
-    }
-    let response = state.history.read(rpc::GET_HISTORY, request).await?;
-    Ok(Success::ok(Series::from(response)).into_response())
+    let format = Format::negotiate(&params, &headers)?;
+    let mut response = if format == Format::Json {
+        let response = state.history.read(rpc::GET_HISTORY, request).await?;
+        Success::ok(Series::from(response)).into_response()
+    } else {
+        export(state, request, format).await?
+    };
+    // The same URL answers JSON, CSV or NDJSON by the Accept header.
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
 }
 
-/// The same series as CSV, streamed row by row as the service sends points.
-async fn csv(state: AppState, request: pb::GetHistoryRequest) -> Result<Response, Failure> {
+/// The series as CSV or NDJSON, streamed row by row as the service sends points.
+async fn export(
+    state: AppState,
+    request: pb::GetHistoryRequest,
+    format: Format,
+) -> Result<Response, Failure> {
+    let (extension, content_type) = match format {
+        Format::Ndjson => ("ndjson", "application/x-ndjson"),
+        _ => ("csv", "text/csv; charset=utf-8"),
+    };
+    let period = request
+        .window
+        .as_ref()
+        .map(|w| w.period.clone())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "history".to_string());
+    let base = if request.base.is_empty() {
+        "KRW".to_string()
+    } else {
+        request.base.to_uppercase()
+    };
     let name = format!(
-        "{}_{}_{}.csv",
-        if request.base.is_empty() {
-            "KRW".to_string()
-        } else {
-            request.base.to_uppercase()
-        },
-        request.target.to_uppercase(),
-        if request
-            .window
-            .as_ref()
-            .is_some_and(|w| !w.period.is_empty())
-        {
-            request
-                .window
-                .as_ref()
-                .map(|w| w.period.clone())
-                .unwrap_or_default()
-        } else {
-            "history".to_string()
-        }
+        "{base}_{}_{period}.{extension}",
+        request.target.to_uppercase()
     );
+    let filled = !request.fill.is_empty();
     let stream = state.history.stream(rpc::STREAM_HISTORY, request).await?;
-    let header_row = futures::stream::once(async {
-        Ok::<_, std::io::Error>("date,rate,change,change_percent,volume\n".to_string())
+    let header_row = (format == Format::Csv).then(|| {
+        if filled {
+            "date,rate,change,change_percent,volume,carried_from\n"
+        } else {
+            "date,rate,change,change_percent,volume\n"
+        }
+        .to_string()
     });
-    let rows = stream.map(|item| match item {
-        Ok(p) => Ok(format!(
-            "{},{},{},{},{}\n",
-            p.date,
-            p.rate,
-            p.change.map(|c| c.to_string()).unwrap_or_default(),
-            p.change_percent.map(|c| c.to_string()).unwrap_or_default(),
-            p.volume
-        )),
+    let rows = stream.map(move |item| match item {
+        Ok(p) if format == Format::Csv => {
+            let mut row = format!(
+                "{},{},{},{},{}",
+                p.date,
+                p.rate,
+                p.change.map(|c| c.to_string()).unwrap_or_default(),
+                p.change_percent.map(|c| c.to_string()).unwrap_or_default(),
+                p.volume
+            );
+            if filled {
+                row.push(',');
+                row.push_str(&p.carried_from);
+            }
+            row.push('\n');
+            Ok(row)
+        }
+        Ok(p) => {
+            let mut line = serde_json::to_string(&Point::from(p)).map_err(std::io::Error::other)?;
+            line.push('\n');
+            Ok(line)
+        }
         // A failure mid-stream can only end the body; the client sees a short file.
         Err(status) => Err(std::io::Error::other(status.message().to_string())),
     });
-    let mut response = Response::new(Body::from_stream(header_row.chain(rows)));
+    let body = futures::stream::iter(header_row.map(Ok::<_, std::io::Error>)).chain(rows);
+    let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -28,6 +28,9 @@ pub struct Point {
     change: Option<f64>,
     change_percent: Option<f64>,
     volume: u32,
+    /// Only on a day filled by `fill=previous`: the observed day whose rate it carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    carried_from: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -40,20 +43,23 @@ pub struct SeriesStatistics {
     data_points: u32,
 }
 
+impl From<pb::HistoryPoint> for Point {
+    fn from(p: pb::HistoryPoint) -> Self {
+        Self {
+            date: p.date,
+            rate: p.rate,
+            change: p.change,
+            change_percent: p.change_percent,
+            volume: p.volume,
+            carried_from: text_or_null(p.carried_from),
+        }
+    }
+}
+
 impl From<pb::GetHistoryResponse> for Series {
     fn from(r: pb::GetHistoryResponse) -> Self {
         let statistics = r.statistics.unwrap_or_default();
-        let results: Vec<Point> = r
-            .results
-            .into_iter()
-            .map(|p| Point {
-                date: p.date,
-                rate: p.rate,
-                change: p.change,
-                change_percent: p.change_percent,
-                volume: p.volume,
-            })
-            .collect();
+        let results: Vec<Point> = r.results.into_iter().map(Point::from).collect();
         Self {
             base: r.base,
             target: r.target,
@@ -175,12 +181,14 @@ pub struct Comparison {
     start_date: Option<String>,
     end_date: Option<String>,
     currencies: Vec<Performance>,
+    /// The same list under the name the original system's clients read.
+    comparison: Vec<Performance>,
     /// Pearson r of daily returns by pair ("USD-JPY").
     correlation_matrix: BTreeMap<String, Option<f64>>,
     portfolio_analysis: Portfolio,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct Performance {
     currency: String,
     current_rate: Option<f64>,
@@ -200,22 +208,24 @@ pub struct Portfolio {
 
 impl From<pb::CompareResponse> for Comparison {
     fn from(r: pb::CompareResponse) -> Self {
+        let currencies: Vec<Performance> = r
+            .currencies
+            .into_iter()
+            .map(|c| Performance {
+                currency: c.currency,
+                current_rate: c.current_rate,
+                period_change_percent: c.period_change_percent,
+                volatility: c.volatility,
+                performance_rank: c.performance_rank,
+                sharpe_ratio: c.sharpe_ratio,
+            })
+            .collect();
         Self {
             comparison_date: rfc3339(r.comparison_date.as_ref()),
             start_date: text_or_null(r.start_date),
             end_date: text_or_null(r.end_date),
-            currencies: r
-                .currencies
-                .into_iter()
-                .map(|c| Performance {
-                    currency: c.currency,
-                    current_rate: c.current_rate,
-                    period_change_percent: c.period_change_percent,
-                    volatility: c.volatility,
-                    performance_rank: c.performance_rank,
-                    sharpe_ratio: c.sharpe_ratio,
-                })
-                .collect(),
+            comparison: currencies.clone(),
+            currencies,
             correlation_matrix: r
                 .correlation_matrix
                 .into_iter()
@@ -245,6 +255,27 @@ pub struct Forecast {
     last_rate: f64,
     forecast: Vec<ForecastPoint>,
     backtest: Backtest,
+    // The same forecast as the original system's clients read it.
+    forecast_data: Vec<PredictedPoint>,
+    /// `interval_level` under its original name.
+    confidence_level: f64,
+    /// "7 days".
+    forecast_period: String,
+    /// `generated_at` under its original name.
+    forecast_date: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PredictedPoint {
+    date: String,
+    predicted_rate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Serialize)]
+pub struct Interval {
+    lower: f64,
+    upper: f64,
 }
 
 #[derive(Serialize)]
@@ -264,8 +295,29 @@ pub struct Backtest {
 
 impl From<pb::ForecastResponse> for Forecast {
     fn from(r: pb::ForecastResponse) -> Self {
+        let generated_at = rfc3339(r.generated_at.as_ref());
+        let days = r.forecast.len();
         Self {
-            generated_at: rfc3339(r.generated_at.as_ref()),
+            forecast_data: r
+                .forecast
+                .iter()
+                .map(|p| PredictedPoint {
+                    date: p.date.clone(),
+                    predicted_rate: p.rate,
+                    confidence_interval: Interval {
+                        lower: p.lower,
+                        upper: p.upper,
+                    },
+                })
+                .collect(),
+            confidence_level: r.interval_level,
+            forecast_period: if days == 1 {
+                "1 day".to_string()
+            } else {
+                format!("{days} days")
+            },
+            forecast_date: generated_at.clone(),
+            generated_at,
             interval_level: r.interval_level,
             last_rate: r.last_rate,
             forecast: r

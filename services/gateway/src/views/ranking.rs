@@ -206,3 +206,112 @@ impl From<pb::CalculateRankingsResponse> for Calculated {
         }
     }
 }
+
+/// POST /api/v1/rankings/update
+#[derive(Serialize)]
+pub struct Updated {
+    updated_countries: Vec<String>,
+    count: usize,
+    period: String,
+    selection_ids: Vec<String>,
+    recorded_at: Option<String>,
+}
+
+impl From<pb::RecordSelectionsResponse> for Updated {
+    fn from(r: pb::RecordSelectionsResponse) -> Self {
+        Self {
+            count: r.updated_countries.len(),
+            recorded_at: rfc3339(r.recorded_at.as_ref()),
+            updated_countries: r.updated_countries,
+            period: r.period,
+            selection_ids: r.selection_ids,
+        }
+    }
+}
+
+/// GET /api/v1/rankings/store
+#[derive(Serialize)]
+pub struct StoredList {
+    items: Vec<StoredItem>,
+    count: usize,
+}
+
+#[derive(Serialize)]
+pub struct StoredItem {
+    period: String,
+    last_updated: Option<String>,
+}
+
+impl From<pb::ListStoredRankingsResponse> for StoredList {
+    fn from(r: pb::ListStoredRankingsResponse) -> Self {
+        Self {
+            count: r.items.len(),
+            items: r
+                .items
+                .into_iter()
+                .map(|item| StoredItem {
+                    last_updated: rfc3339(item.last_updated.as_ref()),
+                    period: item.period,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// GET /api/v1/rankings/store/{period}
+#[derive(Serialize)]
+pub struct Stored {
+    period: String,
+    period_start: String,
+    period_end: String,
+    time_zone: String,
+    total_selections: u64,
+    last_updated: Option<String>,
+    ranking: Vec<StoredEntry>,
+    calculation_metadata: Metadata,
+}
+
+#[derive(Serialize)]
+pub struct StoredEntry {
+    #[serde(flatten)]
+    entry: Entry,
+    /// `score` under the original system's name.
+    selection_count: u64,
+}
+
+#[derive(Serialize)]
+pub struct Metadata {
+    calculated_by: String,
+    duration_ms: f64,
+    counters_read: u64,
+    time_zone: String,
+}
+
+impl From<pb::GetStoredRankingResponse> for Stored {
+    fn from(r: pb::GetStoredRankingResponse) -> Self {
+        let ranking = r.ranking.unwrap_or_default();
+        let metadata = r.calculation_metadata.unwrap_or_default();
+        Self {
+            last_updated: rfc3339(ranking.last_updated.as_ref()),
+            ranking: ranking
+                .ranking
+                .into_iter()
+                .map(|e| StoredEntry {
+                    selection_count: e.score,
+                    entry: e.into(),
+                })
+                .collect(),
+            calculation_metadata: Metadata {
+                calculated_by: metadata.calculated_by,
+                duration_ms: metadata.duration_ms,
+                counters_read: metadata.counters_read,
+                time_zone: metadata.time_zone,
+            },
+            period: ranking.period,
+            period_start: ranking.period_start,
+            period_end: ranking.period_end,
+            time_zone: ranking.time_zone,
+            total_selections: ranking.total_selections,
+        }
+    }
+}
