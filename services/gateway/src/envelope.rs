@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{SecondsFormat, Utc};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use travel_domain::{ApiError, ErrorCode};
@@ -16,35 +18,66 @@ fn now() -> String {
 pub struct Success<T> {
     pub status: StatusCode,
     pub data: T,
+    freshness: Freshness,
+}
+
+/// How long an answer stays fresh in a browser or CDN, and when its data last changed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Freshness {
+    /// `Cache-Control: public, max-age`; without it `no-cache` (revalidate each use).
+    pub max_age: Option<Duration>,
+    /// `Last-Modified`: the newest observation the answer is made of.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 impl<T: Serialize> Success<T> {
     pub fn ok(data: T) -> Self {
+        Self::with_status(StatusCode::OK, data)
+    }
+
+    pub fn with_status(status: StatusCode, data: T) -> Self {
         Self {
-            status: StatusCode::OK,
+            status,
             data,
+            freshness: Freshness::default(),
         }
     }
-}
 
-#[derive(Serialize)]
-struct SuccessBody<T> {
-    success: bool,
-    data: T,
-    timestamp: String,
-    version: &'static str,
+    pub fn fresh(mut self, freshness: Freshness) -> Self {
+        self.freshness = freshness;
+        self
+    }
 }
 
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
         // Serialised straight to bytes: no intermediate JSON tree on the hot path.
-        let body = SuccessBody {
-            success: true,
-            data: self.data,
-            timestamp: now(),
-            version: "v1",
+        let data = match serde_json::to_vec(&self.data) {
+            Ok(data) => data,
+            Err(error) => {
+                tracing::error!(%error, "answer could not be serialised");
+                return Failure(ApiError::internal("internal error")).into_response();
+            }
         };
-        (self.status, Json(body)).into_response()
+        let mut body = Vec::with_capacity(data.len() + 80);
+        body.extend_from_slice(br#"{"success":true,"data":"#);
+        body.extend_from_slice(&data);
+        body.extend_from_slice(br#","timestamp":""#);
+        body.extend_from_slice(now().as_bytes());
+        body.extend_from_slice(br#"","version":"v1"}"#);
+        let mut response = (
+            self.status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response();
+        if self.status == StatusCode::OK {
+            crate::caching::describe(response.headers_mut(), &data, self.freshness);
+        }
+        response
     }
 }
 

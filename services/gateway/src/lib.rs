@@ -2,6 +2,7 @@
 //! services. The gateway holds no data of its own; it reaches the services only over
 //! gRPC and uses the cache only to share rate-limit counters between replicas.
 
+mod caching;
 mod coalesce;
 mod config;
 pub mod envelope;
@@ -21,6 +22,8 @@ use tokio::net::TcpListener;
 use tower::Layer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -197,6 +200,16 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .layer(axum::middleware::from_fn(middleware::request_context))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
         .layer(middleware::cors(&config.cors_origins))
+        // JSON, CSV and NDJSON above 1 KiB, as gzip or br; never gRPC-Web frames.
+        .layer(
+            CompressionLayer::new().compress_when(
+                SizeAbove::new(1024)
+                    .and(NotForContentType::GRPC)
+                    .and(NotForContentType::IMAGES)
+                    .and(NotForContentType::SSE),
+            ),
+        )
+        .layer(axum::middleware::from_fn(caching::conditional))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             config.request_timeout,

@@ -74,9 +74,11 @@ impl LoadResult {
     }
 }
 
-/// `connections` keep-alive connections, each sending requests back to back.
+/// `connections` keep-alive connections, each sending requests back to back; with
+/// `if_none_match`, as a client that holds the answer (a 304 is then the success).
 async fn drive(
     url: &str,
+    if_none_match: Option<&str>,
     connections: usize,
     warmup: Duration,
     duration: Duration,
@@ -91,6 +93,7 @@ async fn drive(
             .http1_only()
             .build()?;
         let url = url.to_string();
+        let held = if_none_match.map(str::to_string);
         let measuring = measuring.clone();
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
@@ -99,9 +102,14 @@ async fn drive(
             let (mut requests, mut errors) = (0u64, 0u64);
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let ok = match client.get(&url).send().await {
+                let mut request = client.get(&url);
+                if let Some(tag) = &held {
+                    request = request.header("if-none-match", tag);
+                }
+                let expected = if held.is_some() { 304 } else { 200 };
+                let ok = match request.send().await {
                     Ok(response) => {
-                        response.status().is_success() && response.bytes().await.is_ok()
+                        response.status().as_u16() == expected && response.bytes().await.is_ok()
                     }
                     Err(_) => false,
                 };
@@ -227,10 +235,36 @@ async fn main() -> anyhow::Result<()> {
         "load: {} connections, {:?} warm-up, {:?} measured; body {size} bytes (bare: {bare_size})",
         args.connections, args.warmup, args.duration
     );
-    let gateway = drive(&url, args.connections, args.warmup, args.duration).await?;
+    let gateway = drive(&url, None, args.connections, args.warmup, args.duration).await?;
     report("gateway latest (USD,JPY,EUR)", &gateway);
+    // The tag of the answer as it is now served (the first read filled the cache).
+    let tag = client
+        .get(&url)
+        .send()
+        .await?
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let revalidated = match &tag {
+        Some(tag) => Some(
+            drive(
+                &url,
+                Some(tag),
+                args.connections,
+                args.warmup,
+                args.duration,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    if let Some(revalidated) = &revalidated {
+        report("gateway latest, 304 (If-None-Match)", revalidated);
+    }
     let bare = drive(
         &format!("{bare_base}/x"),
+        None,
         args.connections,
         args.warmup,
         args.duration,
@@ -242,6 +276,14 @@ async fn main() -> anyhow::Result<()> {
         gateway.rps() / bare.rps(),
         gateway.p(0.99)
     );
+    match &revalidated {
+        Some(revalidated) => println!(
+            "ratio 304/200 RPS: {:.2}; 304/bare: {:.2}",
+            revalidated.rps() / gateway.rps(),
+            revalidated.rps() / bare.rps()
+        ),
+        None => println!("no ETag on {url}: the 304 path was not measured"),
+    }
 
     // The same load with request coalescing off: every request makes its own gRPC
     // call, which is what distinct requests cost.
@@ -251,6 +293,7 @@ async fn main() -> anyhow::Result<()> {
             start_allinone(&client, binary, &[("TRAVEL_COALESCE_READS", "false")]).await?;
         let uncoalesced = drive(
             &format!("{}{}", started.base, args.path),
+            None,
             args.connections,
             args.warmup,
             args.duration,

@@ -6,7 +6,7 @@ use travel_proto::currency::v1::{self as pb, rpc};
 
 use super::Params;
 use crate::AppState;
-use crate::envelope::{ApiResult, Failure, Success};
+use crate::envelope::{ApiResult, Failure, Freshness, Success};
 use crate::views::currency::{Catalog, Conversion, Detail, LatestRates, PriceIndex};
 
 /// GET /api/v1/currencies/latest?symbols=USD,JPY&base=KRW
@@ -27,7 +27,14 @@ pub async fn latest(State(state): State<AppState>, params: Params) -> ApiResult<
         base: params.get("base").unwrap_or_default().to_string(),
     };
     let response = state.currency.read(rpc::GET_LATEST_RATES, request).await?;
-    Ok(Success::ok(response.into()))
+    let freshness = Freshness {
+        max_age: None,
+        last_modified: response
+            .newest_quote_at
+            .as_ref()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0)),
+    };
+    Ok(Success::ok(response.into()).fresh(freshness))
 }
 
 /// GET /api/v1/currencies/{currency_code}

@@ -4,13 +4,15 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 use futures::StreamExt;
 use travel_domain::ApiError;
 use travel_proto::history::v1::{self as pb, rpc};
 
 use super::Params;
 use crate::AppState;
-use crate::envelope::{ApiResult, Failure, Success};
+use crate::caching::CLOSED_DAYS;
+use crate::envelope::{ApiResult, Failure, Freshness, Success};
 use crate::views::history::{Comparison, Forecast, Point, Series, Stats};
 
 fn window(params: &Params) -> Option<pb::Window> {
@@ -58,6 +60,19 @@ impl Format {
     }
 }
 
+/// An explicit `start`..`end` window that ended before today holds closed days only:
+/// long-lived. A named period ends on the newest stored day, which moves.
+fn closed_window(params: &Params) -> Freshness {
+    let ended = params
+        .get("end")
+        .and_then(|end| end.trim().parse::<chrono::NaiveDate>().ok())
+        .is_some_and(|end| params.get("start").is_some() && end < Utc::now().date_naive());
+    Freshness {
+        max_age: ended.then_some(CLOSED_DAYS),
+        last_modified: None,
+    }
+}
+
 fn history_request(params: &Params) -> pb::GetHistoryRequest {
     pb::GetHistoryRequest {
         target: params.get("target").unwrap_or_default().to_string(),
@@ -77,9 +92,12 @@ pub async fn history(
 ) -> Result<Response, Failure> {
     let request = history_request(&params);
     let format = Format::negotiate(&params, &headers)?;
+    let freshness = closed_window(&params);
     let mut response = if format == Format::Json {
         let response = state.history.read(rpc::GET_HISTORY, request).await?;
-        Success::ok(Series::from(response)).into_response()
+        Success::ok(Series::from(response))
+            .fresh(freshness)
+            .into_response()
     } else {
         export(state, request, format).await?
     };

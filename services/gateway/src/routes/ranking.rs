@@ -149,11 +149,8 @@ pub async fn record_selection(
     match state.ranking.call(rpc::RECORD_SELECTION, request).await {
         Ok(response) => {
             let (metadata, message, _) = response.into_parts();
-            let mut http = Success {
-                status: StatusCode::CREATED,
-                data: Recorded::from(message),
-            }
-            .into_response();
+            let mut http =
+                Success::with_status(StatusCode::CREATED, Recorded::from(message)).into_response();
             copy_budget(&metadata, http.headers_mut());
             http
         }

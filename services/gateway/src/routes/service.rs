@@ -116,14 +116,14 @@ pub async fn health(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::OK
     };
-    Success {
-        status: http_status,
-        data: Health {
+    Success::with_status(
+        http_status,
+        Health {
             status,
             services,
             dependencies,
         },
-    }
+    )
     .into_response()
 }
 
