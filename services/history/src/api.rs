@@ -23,6 +23,10 @@ use travel_runtime::status::respond;
 
 use crate::config::HistoryConfig;
 use crate::fill::{self, Fill};
+
+/// How far before a window `fill=previous` looks for the close it carries into the
+/// window's first days (a long holiday is shorter).
+const FILL_LOOKBACK_DAYS: u64 = 14;
 use crate::series::{Interval, SeriesLoader};
 use crate::window::{Window, WindowSpec};
 
@@ -227,11 +231,28 @@ impl HistoryApi {
             })
             .await?;
         if fill == Fill::Previous
-            && let Ok(end) = response.end_date.parse::<chrono::NaiveDate>()
+            && let (Ok(start), Ok(end)) = (
+                response.start_date.parse::<chrono::NaiveDate>(),
+                response.end_date.parse::<chrono::NaiveDate>(),
+            )
         {
+            // The last close before the window carries into its first days.
+            let lookback = start
+                .checked_sub_days(Days::new(FILL_LOOKBACK_DAYS))
+                .unwrap_or(start);
+            let before = match start.pred_opt() {
+                Some(eve) => self
+                    .loader
+                    .daily(target, base, lookback, eve)
+                    .await?
+                    .last()
+                    .map(|p| (p.date, p.rate)),
+                None => None,
+            };
             // Never past today: a window may end in the future.
             let end = end.min(Utc::now().date_naive());
-            response.results = fill::previous(std::mem::take(&mut response.results), end);
+            response.results =
+                fill::previous(std::mem::take(&mut response.results), before, start, end);
         }
         Ok(response)
     }

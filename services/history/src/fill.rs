@@ -1,7 +1,7 @@
 //! `fill=previous`: every calendar day of a daily series, a day without an observation
 //! (a weekend, a holiday) carrying the rate of the last observed day before it.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use travel_domain::ApiError;
 use travel_proto::history::v1 as pb;
 
@@ -30,12 +30,20 @@ impl Fill {
     }
 }
 
-/// The observed daily `points` (ascending) with every missing day up to `end` added.
-/// Days before the first observation stay absent: there is nothing to carry. A carried
-/// day has the carried rate, no change, volume 0 and `carried_from` set.
-pub fn previous(points: Vec<pb::HistoryPoint>, end: NaiveDate) -> Vec<pb::HistoryPoint> {
+/// The observed daily `points` (ascending) of the window `start..=end`, with every
+/// missing day added. `before` is the last observation before the window: it carries
+/// into the window's first days (a window that starts on a Saturday). A carried day
+/// has the carried rate, no change, volume 0 and `carried_from` set.
+pub fn previous(
+    points: Vec<pb::HistoryPoint>,
+    before: Option<(NaiveDate, f64)>,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<pb::HistoryPoint> {
     let mut filled = Vec::with_capacity(points.len() * 7 / 5 + 3);
-    let mut last: Option<(NaiveDate, f64)> = None;
+    // The next day to emit, and the observation it would carry.
+    let mut next = start;
+    let mut last = before;
     for point in points {
         let Ok(day) = point.date.parse::<NaiveDate>() else {
             // Not a daily label: nothing to fill between.
@@ -43,23 +51,27 @@ pub fn previous(points: Vec<pb::HistoryPoint>, end: NaiveDate) -> Vec<pb::Histor
             continue;
         };
         if let Some(observed) = last {
-            carry(&mut filled, observed, day);
+            carry(&mut filled, observed, next, day);
         }
         last = Some((day, point.rate));
+        next = day.succ_opt().unwrap_or(day);
         filled.push(point);
     }
-    if let Some(observed) = last
-        && let Some(after_end) = end.checked_add_days(Days::new(1))
-    {
-        carry(&mut filled, observed, after_end);
+    if let (Some(observed), Some(after_end)) = (last, end.succ_opt()) {
+        carry(&mut filled, observed, next, after_end);
     }
     filled
 }
 
-/// Adds the days after `observed` and before `until`, each carrying its rate.
-fn carry(filled: &mut Vec<pb::HistoryPoint>, (observed, rate): (NaiveDate, f64), until: NaiveDate) {
+/// Adds the days `from..until`, each carrying the rate observed on `observed`.
+fn carry(
+    filled: &mut Vec<pb::HistoryPoint>,
+    (observed, rate): (NaiveDate, f64),
+    from: NaiveDate,
+    until: NaiveDate,
+) {
     let carried_from = observed.to_string();
-    for day in observed.iter_days().skip(1).take_while(|day| *day < until) {
+    for day in from.iter_days().take_while(|day| *day < until) {
         filled.push(pb::HistoryPoint {
             date: day.to_string(),
             rate,
@@ -95,7 +107,12 @@ mod tests {
         // 2026-10-23 is a Friday.
         let friday = observed("2026-10-23", 1400.0, None);
         let monday = observed("2026-10-26", 1410.0, Some(10.0));
-        let filled = previous(vec![friday.clone(), monday.clone()], day("2026-10-26"));
+        let filled = previous(
+            vec![friday.clone(), monday.clone()],
+            None,
+            day("2026-10-23"),
+            day("2026-10-26"),
+        );
         let dates: Vec<&str> = filled.iter().map(|p| p.date.as_str()).collect();
         assert_eq!(
             dates,
@@ -113,11 +130,40 @@ mod tests {
 
     #[test]
     fn the_days_after_the_last_observation_are_carried_to_the_end() {
-        let filled = previous(vec![observed("2026-10-30", 1.0, None)], day("2026-11-01"));
+        let filled = previous(
+            vec![observed("2026-10-30", 1.0, None)],
+            None,
+            day("2026-10-30"),
+            day("2026-11-01"),
+        );
         assert_eq!(filled.len(), 3);
         assert_eq!(filled[2].date, "2026-11-01");
         assert_eq!(filled[2].carried_from, "2026-10-30");
-        assert!(previous(Vec::new(), day("2026-11-01")).is_empty());
+        assert!(previous(Vec::new(), None, day("2026-10-30"), day("2026-11-01")).is_empty());
+    }
+
+    #[test]
+    fn a_window_that_starts_on_a_weekend_carries_the_observation_before_it() {
+        // Saturday 2026-10-24 .. Monday 2026-10-26; Friday's close is before the window.
+        let monday = observed("2026-10-26", 1410.0, Some(10.0));
+        let filled = previous(
+            vec![monday],
+            Some((day("2026-10-23"), 1400.0)),
+            day("2026-10-24"),
+            day("2026-10-26"),
+        );
+        let dates: Vec<&str> = filled.iter().map(|p| p.date.as_str()).collect();
+        assert_eq!(dates, ["2026-10-24", "2026-10-25", "2026-10-26"]);
+        assert_eq!(filled[0].carried_from, "2026-10-23");
+        assert_eq!(filled[0].rate, 1400.0);
+        // Nothing observed in the window at all: every day carries the earlier one.
+        let empty = previous(
+            Vec::new(),
+            Some((day("2026-10-23"), 1400.0)),
+            day("2026-10-24"),
+            day("2026-10-25"),
+        );
+        assert_eq!(empty.len(), 2);
     }
 
     #[test]

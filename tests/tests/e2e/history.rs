@@ -301,6 +301,18 @@ async fn fill_previous_gives_every_calendar_day_and_keeps_statistics_observed() 
     assert!(results.len() > days.len(), "October has weekends");
     let mut carried_from = String::new();
     let mut rate = 0.0;
+    // Days without an observation before the first one of the window carry the
+    // close before the window: 1w ends Friday 2026-10-30 and starts Saturday 10-24.
+    let (_, week) = app
+        .get_json("/api/v1/history?period=1w&target=USD&fill=previous")
+        .await;
+    let week = week["data"]["results"].as_array().unwrap();
+    assert_eq!(week.len(), 7);
+    assert_eq!(week[0]["date"], "2026-10-24");
+    assert_eq!(week[0]["carried_from"], "2026-10-23");
+    assert_eq!(f(&week[0]["rate"]), cross("2026-10-23", "USD", "KRW"));
+    assert_eq!(week[1]["carried_from"], "2026-10-23");
+    assert!(week[2].get("carried_from").is_none());
     for (point, day) in results.iter().zip(first.iter_days()) {
         assert_eq!(point["date"], day.to_string());
         if days.contains(&day.to_string()) {
