@@ -9,12 +9,13 @@ export TRAVEL_TOOLS_DIR
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test check-deps test-infra infra-up bench lint helm-lint fmt clean help
+.PHONY: run test check-deps test-infra infra-up api-check bench lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
 	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
+	@echo "make api-check   schemathesis against the running all-in-one from its /openapi.json (0 failures)"
 	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
 	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
@@ -47,6 +48,11 @@ test-infra: infra-up
 
 infra-up:
 	bash deploy/scripts/ensure-infra.sh
+
+# The REST edge against its own OpenAPI document: schemathesis (PyPI, installed into
+# $(TRAVEL_TOOLS_DIR)) with positive, negative and stateful cases; 0 failures to pass.
+api-check:
+	bash deploy/scripts/schemathesis.sh
 
 bench: infra-up
 	$(CARGO) build --release -p travel-allinone -p travel-tests --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench

@@ -31,7 +31,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidCurrencyCode,
         ErrorCode::InvalidCountryCode,
         ErrorCode::InvalidPeriod,

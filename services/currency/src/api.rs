@@ -198,6 +198,9 @@ impl CurrencyApi {
             newest_quote_at: newest.map(timestamp),
             read_source: read_source(from),
             cache_hit: from == ReadFrom::Cache,
+            fresh_until: newest
+                .and_then(|at| self.reader.fresh_until(at, Utc::now()))
+                .map(timestamp),
         })
     }
 

@@ -1,5 +1,6 @@
 //! Cache-first reads of the latest quotes.
 
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +53,18 @@ impl QuoteReader {
             missing_ttl,
             decoded: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Until when a quote observed at `observed` stays current, if that is still ahead of
+    /// `now`: the rate cache lifetime is the ingest interval, so the next ingestion is
+    /// due then.
+    pub fn fresh_until(
+        &self,
+        observed: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let until = observed + chrono::Duration::from_std(self.ttl).ok()?;
+        (until > now).then_some(until)
     }
 
     /// The quote a cache entry holds, decoded at most once per distinct text.

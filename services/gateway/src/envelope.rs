@@ -30,6 +30,27 @@ pub struct Freshness {
     pub last_modified: Option<DateTime<Utc>>,
 }
 
+fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    timestamp.and_then(|t| DateTime::from_timestamp(t.seconds, 0))
+}
+
+impl Freshness {
+    /// Data that stays current until `until` (a service's promise; absent or passed:
+    /// revalidate on each use) and last changed at `modified`.
+    pub fn until(
+        until: Option<&prost_types::Timestamp>,
+        modified: Option<&prost_types::Timestamp>,
+    ) -> Self {
+        let max_age = instant(until)
+            .and_then(|until| (until - Utc::now()).to_std().ok())
+            .filter(|left| !left.is_zero());
+        Self {
+            max_age,
+            last_modified: instant(modified),
+        }
+    }
+}
+
 impl<T: Serialize> Success<T> {
     pub fn ok(data: T) -> Self {
         Self::with_status(StatusCode::OK, data)

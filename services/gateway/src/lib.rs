@@ -8,6 +8,7 @@ mod config;
 pub mod envelope;
 mod grpc_web;
 mod middleware;
+mod openapi;
 mod routes;
 mod upstream;
 mod views;
@@ -17,7 +18,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::ServiceBuilder;
@@ -38,6 +38,8 @@ use travel_proto::ranking::v1::ranking_service_server::{
     RankingServiceServer, SERVICE_NAME as RANKING_SERVICE,
 };
 use travel_runtime::Shutdown;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use config::GatewayConfig;
 
@@ -134,55 +136,13 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         window: config.rate_limit_window,
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    let api = Router::new()
-        .route("/api/v1/currencies", get(routes::currency::catalog))
-        .route("/api/v1/currencies/latest", get(routes::currency::latest))
-        .route(
-            "/api/v1/currencies/price-index",
-            get(routes::currency::price_index),
-        )
-        .route(
-            "/api/v1/currencies/{currency_code}",
-            get(routes::currency::detail),
-        )
-        .route("/api/v1/price-index", get(routes::currency::price_index))
-        .route("/api/v1/convert", get(routes::currency::convert))
-        .route("/api/v1/history", get(routes::history::history))
-        .route("/api/v1/history/stats", get(routes::history::stats))
-        .route("/api/v1/history/compare", get(routes::history::compare))
-        .route(
-            "/api/v1/history/forecast/{currency_code}",
-            get(routes::history::forecast),
-        )
-        .route(
-            "/api/v1/rankings/selections",
-            post(routes::ranking::record_selection),
-        )
-        .route("/api/v1/rankings", get(routes::ranking::rankings))
-        .route(
-            "/api/v1/rankings/stats/{country_code}",
-            get(routes::ranking::country_stats),
-        )
-        .route(
-            "/api/v1/rankings/calculate",
-            post(routes::ranking::calculate),
-        )
-        .route(
-            "/api/v1/rankings/update",
-            post(routes::ranking::record_comparison),
-        )
-        .route(
-            "/api/v1/rankings/store",
-            get(routes::ranking::stored_rankings).post(routes::ranking::refuse_store),
-        )
-        .route(
-            "/api/v1/rankings/store/{period}",
-            get(routes::ranking::stored_ranking),
-        )
+    let (rest, document) = api_routes()
         .route_layer(axum::middleware::from_fn_with_state(
             rate_limit,
             middleware::rate_limit,
-        ));
+        ))
+        .merge(service_routes())
+        .split_for_parts();
 
     let currency_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
         grpc_web::CurrencyProxy(state.currency.clone()),
@@ -217,16 +177,56 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
         .layer(RequestBodyLimitLayer::new(config.body_limit));
 
+    let docs = utoipa_swagger_ui::SwaggerUi::new(openapi::DOCS_PATH)
+        .external_url_unchecked(openapi::DOCUMENT_PATH, openapi::document(document))
+        .config(
+            utoipa_swagger_ui::Config::default()
+                // No badge from validator.swagger.io: nothing leaves the machine.
+                .validator_url("none")
+                .try_it_out_enabled(true)
+                .display_request_duration(true),
+        );
+
     Router::new()
-        .merge(api)
-        .route("/health", get(routes::service::health))
-        .route("/version", get(routes::service::version))
+        .merge(rest)
+        .merge(docs)
         .route_service(&format!("/{CURRENCY_SERVICE}/{{*method}}"), currency_web)
         .route_service(&format!("/{HISTORY_SERVICE}/{{*method}}"), history_web)
         .route_service(&format!("/{RANKING_SERVICE}/{{*method}}"), ranking_web)
         .fallback(not_found)
         .with_state(state)
         .layer(http_stack)
+}
+
+/// The REST operations; each handler's `#[utoipa::path]` gives both its route and its
+/// entry in the document, so the two cannot drift apart.
+fn api_routes() -> OpenApiRouter<AppState> {
+    use routes::{currency, history, ranking};
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(currency::catalog))
+        .routes(routes!(currency::latest))
+        .routes(routes!(currency::price_index_under_currencies))
+        .routes(routes!(currency::detail))
+        .routes(routes!(currency::price_index_at_root))
+        .routes(routes!(currency::convert))
+        .routes(routes!(history::history))
+        .routes(routes!(history::stats))
+        .routes(routes!(history::compare))
+        .routes(routes!(history::forecast))
+        .routes(routes!(ranking::record_selection))
+        .routes(routes!(ranking::rankings))
+        .routes(routes!(ranking::country_stats))
+        .routes(routes!(ranking::calculate))
+        .routes(routes!(ranking::record_comparison))
+        .routes(routes!(ranking::stored_rankings, ranking::refuse_store))
+        .routes(routes!(ranking::stored_ranking))
+}
+
+/// /health and /version: documented, outside the rate limit.
+fn service_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(routes::service::health))
+        .routes(routes!(routes::service::version))
 }
 
 async fn not_found() -> axum::http::StatusCode {

@@ -377,9 +377,24 @@ async fn the_pipeline_on_the_all_in_one_serves_ingested_quotes_with_tts_ttb() {
     assert_eq!(detail["data"]["current_rate"], 1134.5);
     assert_eq!(detail["data"]["tts"], 1145.84);
     assert_eq!(detail["data"]["ttb"], 1123.15);
-    let (_, latest) = app
-        .get_json("/api/v1/currencies/latest?symbols=JPY,CNH")
-        .await;
+    let response = app
+        .http
+        .get(app.url("/api/v1/currencies/latest?symbols=JPY,CNH"))
+        .send()
+        .await
+        .unwrap();
+    // Just ingested: fresh until the next ingestion is due (the 5-minute rate cache
+    // lifetime after the quote), so browsers and CDNs may hold it that long.
+    let control = response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let max_age: u64 = control
+        .strip_prefix("public, max-age=")
+        .and_then(|age| age.parse().ok())
+        .unwrap_or_else(|| panic!("{control}"));
+    assert!((250..=300).contains(&max_age), "{control}");
+    let latest: serde_json::Value = response.json().await.unwrap();
     assert_eq!(latest["data"]["rates"]["JPY"], 10.1945);
     assert_eq!(latest["data"]["rate_sources"]["CNH"], "KOREAEXIM");
     // And the history has the intraday observation.

@@ -17,5 +17,6 @@ mod currency;
 mod edge;
 mod history;
 mod ingestor;
+mod openapi;
 mod ranking;
 mod support;

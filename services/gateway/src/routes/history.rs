@@ -9,18 +9,76 @@ use futures::StreamExt;
 use travel_domain::ApiError;
 use travel_proto::history::v1::{self as pb, rpc};
 
-use super::Params;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::Query;
 use crate::AppState;
 use crate::caching::CLOSED_DAYS;
 use crate::envelope::{ApiResult, Failure, Freshness, Success};
+use crate::openapi::schemas::{Envelope, ErrorEnvelope};
 use crate::views::history::{Comparison, Forecast, Point, Series, Stats};
 
-fn window(params: &Params) -> Option<pb::Window> {
-    Some(pb::Window {
-        period: params.get("period").unwrap_or_default().to_string(),
-        start: params.get("start").unwrap_or_default().to_string(),
-        end: params.get("end").unwrap_or_default().to_string(),
-    })
+/// The days a history answer covers: a named period ending on the newest stored day,
+/// or an explicit `start`..`end` range (which wins).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WindowQuery {
+    /// How far back from the newest stored day.
+    #[param(value_type = Option<String>, default = "1m", example = "1m", pattern = "^(1w|1m|3m|6m|1y)$")]
+    period: Option<String>,
+    /// First day of an explicit range (with `end`), YYYY-MM-DD.
+    #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    start: Option<String>,
+    /// Last day of an explicit range (with `start`), YYYY-MM-DD; at most 3,660 days after `start`.
+    #[param(value_type = Option<String>, format = Date, example = "2026-01-31")]
+    end: Option<String>,
+}
+
+impl WindowQuery {
+    fn window(&self) -> Option<pb::Window> {
+        Some(pb::Window {
+            period: self.period.clone().unwrap_or_default(),
+            start: self.start.clone().unwrap_or_default(),
+            end: self.end.clone().unwrap_or_default(),
+        })
+    }
+
+    /// An explicit `start`..`end` window that ended before today holds closed days
+    /// only: long-lived. A named period ends on the newest stored day, which moves.
+    fn freshness(&self) -> Freshness {
+        let ended = self
+            .end
+            .as_deref()
+            .and_then(|end| end.trim().parse::<chrono::NaiveDate>().ok())
+            .is_some_and(|end| self.start.is_some() && end < Utc::now().date_naive());
+        Freshness {
+            max_age: ended.then_some(CLOSED_DAYS),
+            last_modified: None,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SeriesQuery {
+    /// ISO 4217 code of the currency whose rate is followed.
+    #[param(required = true, example = "USD", pattern = "^[A-Za-z]{3}$")]
+    target: Option<String>,
+    /// The currency the rate is expressed in.
+    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
+    base: Option<String>,
+    /// One point per day, or per hour where intraday observations exist.
+    #[param(value_type = Option<String>, default = "daily", pattern = "^(daily|hourly)$")]
+    interval: Option<String>,
+    /// `previous`: days without an observation (weekends, holidays) carry the last
+    /// observed close, marked with `carried_from`. Daily interval only.
+    #[param(value_type = Option<String>, pattern = "^previous$")]
+    fill: Option<String>,
+    /// The answer's format; without it the Accept header decides (text/csv,
+    /// application/x-ndjson), else JSON.
+    #[param(value_type = Option<String>, pattern = "^(json|csv|ndjson)$")]
+    format: Option<String>,
 }
 
 /// How a series is answered: the JSON envelope, or a streamed export.
@@ -33,8 +91,8 @@ enum Format {
 
 impl Format {
     /// `format=` wins; else the first export type the `Accept` header names.
-    fn negotiate(params: &Params, headers: &HeaderMap) -> Result<Self, Failure> {
-        match params.get("format") {
+    fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Self, Failure> {
+        match format {
             Some("json") => Ok(Format::Json),
             Some("csv") => Ok(Format::Csv),
             Some("ndjson") => Ok(Format::Ndjson),
@@ -60,39 +118,41 @@ impl Format {
     }
 }
 
-/// An explicit `start`..`end` window that ended before today holds closed days only:
-/// long-lived. A named period ends on the newest stored day, which moves.
-fn closed_window(params: &Params) -> Freshness {
-    let ended = params
-        .get("end")
-        .and_then(|end| end.trim().parse::<chrono::NaiveDate>().ok())
-        .is_some_and(|end| params.get("start").is_some() && end < Utc::now().date_naive());
-    Freshness {
-        max_age: ended.then_some(CLOSED_DAYS),
-        last_modified: None,
-    }
-}
-
-fn history_request(params: &Params) -> pb::GetHistoryRequest {
-    pb::GetHistoryRequest {
-        target: params.get("target").unwrap_or_default().to_string(),
-        base: params.get("base").unwrap_or_default().to_string(),
-        window: window(params),
-        interval: params.get("interval").unwrap_or_default().to_string(),
-        fill: params.get("fill").unwrap_or_default().to_string(),
-    }
-}
-
-/// GET /api/v1/history?period=1m&target=USD&base=KRW&interval=daily
-/// [&fill=previous][&format=csv|ndjson]
+/// A rate's history
+///
+/// One point per day (or hour) of the window with its change from the previous point,
+/// and the window's statistics. Also as CSV or NDJSON (one `Point` object per line),
+/// streamed (`format`, or the Accept header).
+#[utoipa::path(
+    get,
+    path = "/api/v1/history",
+    operation_id = "history",
+    tag = "history",
+    params(SeriesQuery, WindowQuery),
+    responses(
+        (status = 200, description = "The series", content(
+            (Envelope<Series> = "application/json"),
+            (String = "text/csv", example = "date,rate,change,change_percent,volume\n2026-11-02,1379.61,,,1\n"),
+            (String = "application/x-ndjson", example = "{\"date\":\"2026-11-02\",\"rate\":1379.61,\"change\":null,\"change_percent\":null,\"volume\":1}\n"),
+        ), headers(("Vary" = String, description = "accept: the answer depends on the Accept header"))),
+        (status = 400, description = "MISSING_PARAMETER (target, start or end alone), INVALID_CURRENCY_CODE, INVALID_PERIOD or INVALID_PARAMETER (start, end, interval, fill, format)", body = ErrorEnvelope),
+    )
+)]
 pub async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
-    params: Params,
+    Query(query): Query<SeriesQuery>,
+    Query(window): Query<WindowQuery>,
 ) -> Result<Response, Failure> {
-    let request = history_request(&params);
-    let format = Format::negotiate(&params, &headers)?;
-    let freshness = closed_window(&params);
+    let format = Format::negotiate(query.format.as_deref(), &headers)?;
+    let freshness = window.freshness();
+    let request = pb::GetHistoryRequest {
+        target: query.target.unwrap_or_default(),
+        base: query.base.unwrap_or_default(),
+        window: window.window(),
+        interval: query.interval.unwrap_or_default(),
+        fill: query.fill.unwrap_or_default(),
+    };
     let mut response = if format == Format::Json {
         let response = state.history.read(rpc::GET_HISTORY, request).await?;
         Success::ok(Series::from(response))
@@ -178,40 +238,128 @@ async fn export(
     Ok(response)
 }
 
-/// GET /api/v1/history/stats?target=USD&period=6m&base=KRW
-pub async fn stats(State(state): State<AppState>, params: Params) -> ApiResult<Stats> {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PairQuery {
+    /// ISO 4217 code of the currency analysed.
+    #[param(required = true, example = "USD", pattern = "^[A-Za-z]{3}$")]
+    target: Option<String>,
+    /// The currency the rate is expressed in.
+    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
+    base: Option<String>,
+}
+
+/// Statistics and indicators
+///
+/// The window's average, range, change, volatility, support and resistance, SMA 20/50,
+/// RSI 14 and Bollinger bands (docs/analytics.md has each definition), and a monthly
+/// breakdown. An indicator without enough observed days is null.
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/stats",
+    operation_id = "history_stats",
+    tag = "history",
+    params(PairQuery, WindowQuery),
+    responses(
+        (status = 200, description = "The statistics", body = Envelope<Stats>),
+        (status = 400, description = "MISSING_PARAMETER (target), INVALID_CURRENCY_CODE, INVALID_PERIOD or INVALID_PARAMETER (start, end)", body = ErrorEnvelope),
+    )
+)]
+pub async fn stats(
+    State(state): State<AppState>,
+    Query(pair): Query<PairQuery>,
+    Query(window): Query<WindowQuery>,
+) -> ApiResult<Stats> {
     let request = pb::GetStatsRequest {
-        target: params.get("target").unwrap_or_default().to_string(),
-        base: params.get("base").unwrap_or_default().to_string(),
-        window: window(&params),
+        target: pair.target.unwrap_or_default(),
+        base: pair.base.unwrap_or_default(),
+        window: window.window(),
     };
     let response = state.history.read(rpc::GET_STATS, request).await?;
     Ok(Success::ok(response.into()))
 }
 
-/// GET /api/v1/history/compare?targets=USD,JPY,EUR&period=1m&base=KRW
-pub async fn compare(State(state): State<AppState>, params: Params) -> ApiResult<Comparison> {
-    let targets: Vec<String> = match params.get("targets") {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// Comma-separated ISO 4217 codes, at most 10.
+    #[param(required = true, example = "USD,JPY,EUR")]
+    targets: Option<String>,
+    /// The currency the rates are expressed in.
+    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
+    base: Option<String>,
+}
+
+/// Compare currencies
+///
+/// Each currency's change, volatility and Sharpe ratio over the window, their ranking,
+/// and the correlations of their daily returns.
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/compare",
+    operation_id = "history_compare",
+    tag = "history",
+    params(CompareQuery, WindowQuery),
+    responses(
+        (status = 200, description = "The comparison", body = Envelope<Comparison>),
+        (status = 400, description = "MISSING_PARAMETER (targets), INVALID_CURRENCY_CODE, INVALID_PERIOD or INVALID_PARAMETER", body = ErrorEnvelope),
+    )
+)]
+pub async fn compare(
+    State(state): State<AppState>,
+    Query(query): Query<CompareQuery>,
+    Query(window): Query<WindowQuery>,
+) -> ApiResult<Comparison> {
+    let targets: Vec<String> = match query.targets.as_deref() {
         None => Vec::new(),
         Some(raw) if raw.trim().is_empty() => Vec::new(),
         Some(raw) => raw.split(',').map(|s| s.trim().to_string()).collect(),
     };
     let request = pb::CompareRequest {
         targets,
-        base: params.get("base").unwrap_or_default().to_string(),
-        window: window(&params),
+        base: query.base.unwrap_or_default(),
+        window: window.window(),
     };
     let response = state.history.read(rpc::COMPARE, request).await?;
     Ok(Success::ok(response.into()))
 }
 
-/// GET /api/v1/history/forecast/{currency_code}?days=7&base=KRW
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForecastQuery {
+    /// Days ahead.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 30, default = 7)]
+    days: Option<String>,
+    /// The currency the rate is expressed in.
+    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
+    base: Option<String>,
+}
+
+/// Forecast
+///
+/// The next days' rates with a calibrated prediction interval, the method, and its
+/// back-test on the stored history (docs/analytics.md).
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/forecast/{currency_code}",
+    operation_id = "forecast",
+    tag = "history",
+    params(
+        ("currency_code" = String, Path, description = "ISO 4217 code, any case", example = "USD", pattern = "^[A-Za-z]{3}$"),
+        ForecastQuery,
+    ),
+    responses(
+        (status = 200, description = "The forecast", body = Envelope<Forecast>),
+        (status = 400, description = "INVALID_CURRENCY_CODE or INVALID_PARAMETER (days)", body = ErrorEnvelope),
+        (status = 404, description = "NOT_FOUND: not in the catalog, or too little stored history to fit the method", body = ErrorEnvelope),
+    )
+)]
 pub async fn forecast(
     State(state): State<AppState>,
     Path(currency): Path<String>,
-    params: Params,
+    Query(query): Query<ForecastQuery>,
 ) -> ApiResult<Forecast> {
-    let days = match params.get("days") {
+    let days = match query.days.as_deref() {
         None => 0,
         Some(raw) => match raw.trim().parse::<u32>() {
             Ok(days) if (1..=30).contains(&days) => days,
@@ -226,7 +374,7 @@ pub async fn forecast(
     };
     let request = pb::ForecastRequest {
         currency,
-        base: params.get("base").unwrap_or_default().to_string(),
+        base: query.base.unwrap_or_default(),
         days,
     };
     let response = state.history.read(rpc::FORECAST, request).await?;

@@ -12,10 +12,14 @@ use tonic::metadata::MetadataMap;
 use travel_domain::{ApiError, ErrorCode};
 use travel_proto::ranking::v1::{self as pb, rpc};
 
-use super::Params;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::Query;
 use crate::AppState;
 use crate::envelope::{Failure, Success};
 use crate::middleware::client_ip;
+use crate::openapi::schemas::{Envelope, ErrorEnvelope};
 use crate::views::ranking::{
     Calculated, CountryStats, Rankings, Recorded, Stored, StoredList, Updated,
 };
@@ -116,7 +120,40 @@ fn text_field(body: &Map<String, Value>, name: &str) -> Result<String, Failure> 
     }
 }
 
-/// POST /api/v1/rankings/selections {"user_id", "country_code", "session_id", "referrer"}
+/// A traveller's choice of destination.
+#[derive(ToSchema)]
+#[allow(dead_code)] // the handler reads the body field by field, for precise errors
+pub struct SelectionBody {
+    /// The client's id of the traveller (stored as given; at most 100 characters).
+    #[schema(max_length = 100, example = "traveller-42")]
+    user_id: String,
+    /// ISO 3166-1 alpha-2 code of a supported destination.
+    #[schema(example = "JP", pattern = "^[A-Za-z]{2}$")]
+    country_code: String,
+    #[schema(example = "f3b1c0de")]
+    session_id: Option<String>,
+    /// Where the traveller came from.
+    referrer: Option<String>,
+}
+
+/// Record a selection
+///
+/// One traveller chose one destination. The client IP and User-Agent are stored only
+/// as salted SHA-256 hashes; each IP has a budget of selections per window (the
+/// X-RateLimit-* headers of this answer describe that budget).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rankings/selections",
+    operation_id = "record_selection",
+    tag = "ranking",
+    request_body = SelectionBody,
+    responses(
+        (status = 201, description = "Recorded", body = Envelope<Recorded>),
+        (status = 400, description = "MISSING_PARAMETER (user_id, country_code), INVALID_COUNTRY_CODE or INVALID_PARAMETER (a field of the wrong type, malformed JSON)", body = ErrorEnvelope),
+        (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds the limit", body = ErrorEnvelope),
+        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not application/json", body = ErrorEnvelope),
+    )
+)]
 pub async fn record_selection(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -159,8 +196,8 @@ pub async fn record_selection(
 }
 
 /// An optional non-negative integer parameter.
-fn count_param(params: &Params, name: &str, expected: &str) -> Result<Option<u32>, Failure> {
-    match params.get(name) {
+fn count_param(value: Option<&str>, name: &str, expected: &str) -> Result<Option<u32>, Failure> {
+    match value {
         None => Ok(None),
         Some(raw) => raw
             .trim()
@@ -170,12 +207,47 @@ fn count_param(params: &Params, name: &str, expected: &str) -> Result<Option<u32
     }
 }
 
-/// GET /api/v1/rankings?period=daily&limit=10&offset=0
-pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<Response, Failure> {
-    let limit = count_param(&params, "limit", "an integer from 1 to 100")?;
-    let offset = count_param(&params, "offset", "an integer of at least 0")?;
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RankingsQuery {
+    /// The ranking's period, in Korea's calendar.
+    #[param(value_type = Option<String>, default = "daily", pattern = "^(daily|weekly|monthly)$")]
+    period: Option<String>,
+    /// Entries per page.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 10)]
+    limit: Option<String>,
+    /// Entries skipped.
+    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    offset: Option<String>,
+}
+
+/// Destination ranking
+///
+/// Countries by selections in the current period, with their change against the
+/// previous period's rank.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings",
+    operation_id = "rankings",
+    tag = "ranking",
+    params(RankingsQuery),
+    responses(
+        (status = 200, description = "A page of the ranking", body = Envelope<Rankings>),
+        (status = 400, description = "INVALID_PERIOD or INVALID_PARAMETER (limit, offset)", body = ErrorEnvelope),
+    )
+)]
+pub async fn rankings(
+    State(state): State<AppState>,
+    Query(query): Query<RankingsQuery>,
+) -> Result<Response, Failure> {
+    let limit = count_param(query.limit.as_deref(), "limit", "an integer from 1 to 100")?;
+    let offset = count_param(
+        query.offset.as_deref(),
+        "offset",
+        "an integer of at least 0",
+    )?;
     let request = pb::GetRankingsRequest {
-        period: params.get("period").unwrap_or_default().to_string(),
+        period: query.period.unwrap_or_default(),
         limit,
         offset,
     };
@@ -186,15 +258,40 @@ pub async fn rankings(State(state): State<AppState>, params: Params) -> Result<R
     Ok(Success::ok(Rankings::page(response, limit, offset)).into_response())
 }
 
-/// GET /api/v1/rankings/stats/{country_code}?period=7d
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountryStatsQuery {
+    /// The trailing days, ending today in Korea.
+    #[param(value_type = Option<String>, default = "7d", pattern = "^(7d|30d|90d)$")]
+    period: Option<String>,
+}
+
+/// A destination's statistics
+///
+/// Selections of one country per day over the trailing days, with its peak, average
+/// and growth.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings/stats/{country_code}",
+    operation_id = "country_stats",
+    tag = "ranking",
+    params(
+        ("country_code" = String, Path, description = "ISO 3166-1 alpha-2 code, any case", example = "JP", pattern = "^[A-Za-z]{2}$"),
+        CountryStatsQuery,
+    ),
+    responses(
+        (status = 200, description = "The statistics", body = Envelope<CountryStats>),
+        (status = 400, description = "INVALID_COUNTRY_CODE or INVALID_PERIOD", body = ErrorEnvelope),
+    )
+)]
 pub async fn country_stats(
     State(state): State<AppState>,
     Path(country_code): Path<String>,
-    params: Params,
+    Query(query): Query<CountryStatsQuery>,
 ) -> Result<Response, Failure> {
     let request = pb::GetCountryStatsRequest {
         country_code,
-        period: params.get("period").unwrap_or_default().to_string(),
+        period: query.period.unwrap_or_default(),
     };
     let response = match state.ranking.read(rpc::GET_COUNTRY_STATS, request).await {
         Ok(response) => response,
@@ -203,14 +300,38 @@ pub async fn country_stats(
     Ok(Success::ok(CountryStats::from(response)).into_response())
 }
 
-/// POST /api/v1/rankings/calculate?period=daily (operator; Bearer key when configured)
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalculateQuery {
+    /// The period to recompute; absent for all three.
+    #[param(value_type = Option<String>, pattern = "^(daily|weekly|monthly)$")]
+    period: Option<String>,
+}
+
+/// Recalculate rankings (operator)
+///
+/// Recomputes and stores the rankings now instead of at the next scheduled run.
+/// Needs `Authorization: Bearer <operator key>` when a key is configured.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rankings/calculate",
+    operation_id = "calculate_rankings",
+    tag = "ranking",
+    params(CalculateQuery),
+    security((), ("operator_key" = [])),
+    responses(
+        (status = 200, description = "What was computed", body = Envelope<Calculated>),
+        (status = 400, description = "INVALID_PERIOD", body = ErrorEnvelope),
+        (status = 401, description = "UNAUTHORIZED: a key is configured and the request lacks it", body = ErrorEnvelope),
+    )
+)]
 pub async fn calculate(
     State(state): State<AppState>,
     headers: HeaderMap,
-    params: Params,
+    Query(query): Query<CalculateQuery>,
 ) -> Result<Response, Failure> {
     let mut request = tonic::Request::new(pb::CalculateRankingsRequest {
-        period: params.get("period").unwrap_or_default().to_string(),
+        period: query.period.unwrap_or_default(),
     });
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
@@ -252,9 +373,41 @@ fn countries_field(body: &Map<String, Value>) -> Result<Vec<String>, Failure> {
     }
 }
 
-/// POST /api/v1/rankings/update {"countries": ["US", "JP"], "period": "daily"}: what the
-/// original app sends when a traveller compares destinations; each one counts as a
-/// selection, exactly as POST /selections records it.
+/// Destinations a traveller compares.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ComparisonBody {
+    /// ISO 3166-1 alpha-2 codes of supported destinations (duplicates count once).
+    #[schema(min_items = 1, max_items = 20, example = json!(["US", "JP"]))]
+    countries: Vec<String>,
+    /// The ranking the caller looks at; recorded selections count in every period.
+    #[schema(pattern = "^(daily|weekly|monthly)$", example = "daily")]
+    period: Option<String>,
+    /// The traveller, when known; else an anonymous id is made.
+    #[schema(max_length = 100)]
+    user_id: Option<String>,
+    session_id: Option<String>,
+}
+
+/// Record compared destinations
+///
+/// What the original browser app sends when a traveller opens the comparison of some
+/// destinations: each listed country counts as one selection, recorded exactly as
+/// `POST /api/v1/rankings/selections` records it (same validation, budget and hashing).
+/// All or nothing: one unknown code, and nothing is recorded.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rankings/update",
+    operation_id = "record_comparison",
+    tag = "ranking",
+    request_body = ComparisonBody,
+    responses(
+        (status = 200, description = "Recorded", body = Envelope<Updated>),
+        (status = 400, description = "MISSING_PARAMETER (countries absent or empty), INVALID_COUNTRY_CODE, INVALID_PERIOD or INVALID_PARAMETER (more than 20 codes, a field of the wrong type, malformed JSON)", body = ErrorEnvelope),
+        (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds the limit", body = ErrorEnvelope),
+        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not application/json", body = ErrorEnvelope),
+    )
+)]
 pub async fn record_comparison(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -286,7 +439,18 @@ pub async fn record_comparison(
     }
 }
 
-/// GET /api/v1/rankings/store — the periods with a stored ranking.
+/// Stored rankings
+///
+/// The periods that have a stored ranking result, and when each was computed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings/store",
+    operation_id = "stored_rankings",
+    tag = "ranking",
+    responses(
+        (status = 200, description = "The stored periods", body = Envelope<StoredList>),
+    )
+)]
 pub async fn stored_rankings(State(state): State<AppState>) -> Response {
     match state
         .ranking
@@ -298,7 +462,21 @@ pub async fn stored_rankings(State(state): State<AppState>) -> Response {
     }
 }
 
-/// GET /api/v1/rankings/store/{period} — a period's ranking as last stored.
+/// A stored ranking
+///
+/// A period's ranking as last computed and stored, with how it was computed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rankings/store/{period}",
+    operation_id = "stored_ranking",
+    tag = "ranking",
+    params(("period" = String, Path, description = "daily, weekly or monthly", pattern = "^(daily|weekly|monthly)$")),
+    responses(
+        (status = 200, description = "The stored ranking", body = Envelope<Stored>),
+        (status = 400, description = "INVALID_PERIOD", body = ErrorEnvelope),
+        (status = 404, description = "NOT_FOUND: no ranking stored for the period yet", body = ErrorEnvelope),
+    )
+)]
 pub async fn stored_ranking(State(state): State<AppState>, Path(period): Path<String>) -> Response {
     match state
         .ranking
@@ -313,8 +491,20 @@ pub async fn stored_ranking(State(state): State<AppState>, Path(period): Path<St
     }
 }
 
-/// POST /api/v1/rankings/store: the original let any client overwrite a ranking;
-/// here rankings are only computed from selections.
+/// Overwrite a stored ranking (refused)
+///
+/// The original system let any client overwrite a stored ranking; here rankings are
+/// only computed from selections, so this always answers 405 with `Allow: GET`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rankings/store",
+    operation_id = "refuse_store",
+    tag = "ranking",
+    responses(
+        (status = 405, description = "METHOD_NOT_ALLOWED: rankings cannot be written", body = ErrorEnvelope,
+            headers(("Allow" = String, description = "GET"))),
+    )
+)]
 pub async fn refuse_store() -> Response {
     let mut response = Failure(
         ApiError::new(

@@ -13,6 +13,7 @@ use travel_runtime::dependencies;
 
 use crate::AppState;
 use crate::envelope::Success;
+use crate::openapi::schemas::Envelope;
 use crate::upstream::Upstream;
 use crate::views::service::{Health, ServiceHealth, Version};
 
@@ -43,7 +44,21 @@ async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
     }
 }
 
-/// GET /health — the gateway's view of its upstreams and their dependencies.
+/// Health
+///
+/// The gateway's view of the services behind it and of their database and cache:
+/// `healthy`, `degraded` (an optional dependency is down; answers still come) or
+/// `unhealthy` (503).
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "service",
+    responses(
+        (status = 200, description = "Healthy or degraded", body = Envelope<Health>),
+        (status = 503, description = "Unhealthy or draining", body = Envelope<Health>),
+    )
+)]
 pub async fn health(State(state): State<AppState>) -> Response {
     let mut services = BTreeMap::new();
     let mut dependencies = BTreeMap::new();
@@ -127,7 +142,16 @@ pub async fn health(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-/// GET /version
+/// Versions
+///
+/// The API version and the version of each process behind the gateway.
+#[utoipa::path(
+    get,
+    path = "/version",
+    operation_id = "version",
+    tag = "service",
+    responses((status = 200, description = "The versions", body = Envelope<Version>))
+)]
 pub async fn version(State(state): State<AppState>) -> Success<Version> {
     let mut services = BTreeMap::new();
     services.insert("gateway", env!("CARGO_PKG_VERSION").to_string());

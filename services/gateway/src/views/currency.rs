@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use travel_proto::currency::v1 as pb;
+use utoipa::ToSchema;
 
 use super::{number, read_source_name, rfc3339};
 
 /// GET /api/v1/currencies/latest
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct LatestRates {
     base: String,
     /// Unix seconds of the newest quote among the answered ones.
@@ -45,7 +46,7 @@ impl From<pb::GetLatestRatesResponse> for LatestRates {
 }
 
 /// A currency of the catalog.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Currency {
     currency_code: String,
     currency_name: String,
@@ -75,7 +76,7 @@ impl From<pb::Currency> for Currency {
 }
 
 /// GET /api/v1/currencies/{currency_code}: the catalog entry and its latest quote.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Detail {
     #[serde(flatten)]
     currency: Currency,
@@ -110,7 +111,7 @@ impl From<pb::GetCurrencyResponse> for Detail {
 }
 
 /// GET /api/v1/currencies
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Catalog {
     count: usize,
     currencies: Vec<Currency>,
@@ -127,7 +128,7 @@ impl From<pb::ListCurrenciesResponse> for Catalog {
 }
 
 /// GET /api/v1/convert
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Conversion {
     from: String,
     to: String,
@@ -155,7 +156,7 @@ impl From<pb::ConvertResponse> for Conversion {
 }
 
 /// GET /api/v1/price-index (and /api/v1/currencies/price-index)
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PriceIndex {
     country_code: String,
     country_name: String,
@@ -170,7 +171,7 @@ pub struct PriceIndex {
     data_source: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Indices {
     bigmac_index: Option<f64>,
     starbucks_index: Option<f64>,
@@ -178,7 +179,7 @@ pub struct Indices {
 }
 
 /// The Big Mac prices behind the index.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PriceData {
     bigmac_price_local: Option<f64>,
     bigmac_price_usd: Option<f64>,

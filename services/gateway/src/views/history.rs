@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use travel_proto::history::v1 as pb;
+use utoipa::ToSchema;
 
 use super::{rfc3339, text_or_null};
 
 /// GET /api/v1/history
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Series {
     base: String,
     target: String,
@@ -21,7 +22,7 @@ pub struct Series {
     statistics: SeriesStatistics,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Point {
     date: String,
     rate: f64,
@@ -33,7 +34,7 @@ pub struct Point {
     carried_from: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SeriesStatistics {
     average: Option<f64>,
     min: Option<f64>,
@@ -82,7 +83,7 @@ impl From<pb::GetHistoryResponse> for Series {
 }
 
 /// GET /api/v1/history/stats
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Stats {
     currency_pair: String,
     period: String,
@@ -96,7 +97,7 @@ pub struct Stats {
     monthly_breakdown: Vec<Month>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PeriodStatistics {
     period_average: Option<f64>,
     period_min: Option<f64>,
@@ -109,7 +110,7 @@ pub struct PeriodStatistics {
     resistance_level: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Indicators {
     sma_20: Option<f64>,
     sma_50: Option<f64>,
@@ -118,7 +119,7 @@ pub struct Indicators {
     bollinger_lower: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Month {
     month: String,
     average: f64,
@@ -173,7 +174,7 @@ impl From<pb::GetStatsResponse> for Stats {
 }
 
 /// GET /api/v1/history/compare
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Comparison {
     base: String,
     period: String,
@@ -188,7 +189,7 @@ pub struct Comparison {
     portfolio_analysis: Portfolio,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, ToSchema)]
 pub struct Performance {
     currency: String,
     current_rate: Option<f64>,
@@ -198,7 +199,7 @@ pub struct Performance {
     sharpe_ratio: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Portfolio {
     best_performer: Option<String>,
     worst_performer: Option<String>,
@@ -244,7 +245,7 @@ impl From<pb::CompareResponse> for Comparison {
 }
 
 /// GET /api/v1/history/forecast/{currency_code}
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Forecast {
     currency: String,
     base: String,
@@ -265,20 +266,20 @@ pub struct Forecast {
     forecast_date: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PredictedPoint {
     date: String,
     predicted_rate: f64,
     confidence_interval: Interval,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Interval {
     lower: f64,
     upper: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ForecastPoint {
     date: String,
     rate: f64,
@@ -286,7 +287,7 @@ pub struct ForecastPoint {
     upper: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Backtest {
     mase: Option<f64>,
     mase_naive: Option<f64>,

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 use travel_proto::ranking::v1 as pb;
+use utoipa::ToSchema;
 
 use super::{rfc3339, text_or_null};
 
 /// POST /api/v1/rankings/selections (201)
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Recorded {
     selection_id: String,
     message: &'static str,
@@ -26,7 +27,7 @@ impl From<pb::RecordSelectionResponse> for Recorded {
 }
 
 /// GET /api/v1/rankings
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Rankings {
     period: String,
     period_start: String,
@@ -38,7 +39,7 @@ pub struct Rankings {
     pagination: Pagination,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Entry {
     rank: u32,
     country_code: String,
@@ -74,7 +75,7 @@ impl From<pb::RankingEntry> for Entry {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Pagination {
     current_page: u64,
     total_pages: u64,
@@ -113,7 +114,7 @@ impl Rankings {
 }
 
 /// GET /api/v1/rankings/stats/{country_code}
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CountryStats {
     country_code: String,
     country_name: String,
@@ -125,7 +126,7 @@ pub struct CountryStats {
     daily_breakdown: Vec<Day>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CountryStatistics {
     total_selections: u64,
     daily_average: f64,
@@ -134,7 +135,7 @@ pub struct CountryStatistics {
     growth_rate: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Day {
     date: String,
     count: u64,
@@ -171,14 +172,14 @@ impl From<pb::GetCountryStatsResponse> for CountryStats {
 }
 
 /// POST /api/v1/rankings/calculate
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Calculated {
     periods: Vec<String>,
     calculated_at: Option<String>,
     results: Vec<CalculatedPeriod>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CalculatedPeriod {
     period: String,
     total_selections: u64,
@@ -208,7 +209,7 @@ impl From<pb::CalculateRankingsResponse> for Calculated {
 }
 
 /// POST /api/v1/rankings/update
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Updated {
     updated_countries: Vec<String>,
     count: usize,
@@ -230,13 +231,13 @@ impl From<pb::RecordSelectionsResponse> for Updated {
 }
 
 /// GET /api/v1/rankings/store
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StoredList {
     items: Vec<StoredItem>,
     count: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StoredItem {
     period: String,
     last_updated: Option<String>,
@@ -259,7 +260,7 @@ impl From<pb::ListStoredRankingsResponse> for StoredList {
 }
 
 /// GET /api/v1/rankings/store/{period}
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Stored {
     period: String,
     period_start: String,
@@ -271,7 +272,7 @@ pub struct Stored {
     calculation_metadata: Metadata,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StoredEntry {
     #[serde(flatten)]
     entry: Entry,
@@ -279,7 +280,7 @@ pub struct StoredEntry {
     selection_count: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Metadata {
     calculated_by: String,
     duration_ms: f64,

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// GET /health
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Health {
     /// healthy, degraded (an optional dependency is down) or unhealthy.
     pub status: &'static str,
@@ -14,7 +15,7 @@ pub struct Health {
     pub dependencies: BTreeMap<&'static str, &'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ServiceHealth {
     /// healthy, unhealthy or draining.
     pub status: &'static str,
@@ -22,7 +23,7 @@ pub struct ServiceHealth {
 }
 
 /// GET /version
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Version {
     pub api_version: &'static str,
     /// The version of each process, or "unavailable".
