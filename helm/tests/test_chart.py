@@ -13,6 +13,7 @@ Plain unittest; prints `test result: ok. N passed; M failed;` at the end, the li
 .ci/run sums.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -148,7 +149,7 @@ def pod_template(doc):
 
 
 def workload(rendered, component):
-    kind = "CronJob" if component == "ingestor" else "Job" if component == "migrate" else "Deployment"
+    kind = "CronJob" if component == "ingestor" else "Job" if component in ("migrate", "seed") else "Deployment"
     return rendered.one(kind, component)
 
 
@@ -264,14 +265,19 @@ class RenderAssertions:
         for name, port in GRPC_PORTS.items():
             container = pod_spec(self.default.one("Deployment", name))["containers"][0]
             for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+                # The overall status (no `service`): it ignores the database and cache.
                 self.assertEqual(container[probe].get("grpc"), {"port": port}, f"{name}: {probe}")
             self.assertIn(port, [p["containerPort"] for p in container["ports"]])
 
-    def test_gateway_readiness_follows_health(self):
+    def test_gateway_probes_never_ask_a_shared_backend(self):
         container = pod_spec(self.default.one("Deployment", "gateway"))["containers"][0]
-        self.assertEqual(container["readinessProbe"]["httpGet"], {"path": "/health", "port": "http"})
-        # Liveness must not depend on the database: a restart cannot fix an outage.
-        self.assertEqual(container["livenessProbe"].get("tcpSocket"), {"port": "http"})
+        # Readiness is the replica's own state; /health (which asks the database and
+        # the cache) would empty the Service in an Aurora failover.
+        self.assertEqual(container["readinessProbe"]["httpGet"], {"path": "/readyz", "port": "http"})
+        for probe in ("livenessProbe", "startupProbe"):
+            self.assertEqual(container[probe]["httpGet"], {"path": "/livez", "port": "http"}, probe)
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            self.assertNotIn("/health", json.dumps(container[probe]), probe)
         self.assertIn({"name": "http", "containerPort": 8080, "protocol": "TCP"}, container["ports"])
 
     def test_rollouts_drop_no_request(self):
@@ -355,7 +361,7 @@ class RenderAssertions:
                 for container in pod_spec(doc)["containers"]:
                     self.assert_container_security(container, doc["metadata"]["name"])
                 pods += 1
-        self.assertEqual(pods, 2 * (len(DEPLOYED) + 3))  # + CronJob, migrate Job, test Pod
+        self.assertEqual(pods, 2 * (len(DEPLOYED) + 4))  # + CronJob, migrate and seed Jobs, test Pod
 
     # --- configuration ------------------------------------------------------------------
     def test_each_component_gets_exactly_its_backends(self):
@@ -499,6 +505,30 @@ class RenderAssertions:
         self.assertEqual(eks_ref["name"], "trip-currency-mesh-secrets")
         self.assertEqual(self.eks.of_kind("Secret"), [])
         self.assertEqual(eks_job["metadata"]["annotations"]["helm.sh/hook"], "pre-install,pre-upgrade")
+
+    def test_seed_hook_job_loads_the_shipped_history_after_install(self):
+        job = self.default.one("Job", "seed")
+        annotations = job["metadata"]["annotations"]
+        self.assertEqual(annotations["helm.sh/hook"], "post-install,post-upgrade")
+        self.assertEqual(
+            set(annotations["helm.sh/hook-delete-policy"].split(",")), {"before-hook-creation", "hook-succeeded"}
+        )
+        container = pod_spec(job)["containers"][0]
+        self.assertEqual(container["command"], ["/usr/local/bin/migrate"])
+        self.assertEqual(container["args"], ["--seed"])
+        self.assertGreaterEqual(job["spec"]["activeDeadlineSeconds"], 600)
+        # Post-install: the release's own Secret exists; no hook copy is needed.
+        ref = environment(self.default, "seed")["TRAVEL_DATABASE_URL"]["secretKeyRef"]
+        self.assertEqual(ref["name"], "rel-trip-currency-mesh")
+        release_secrets = [s for s in self.default.of_kind("Secret") if s["metadata"]["name"] == ref["name"]]
+        self.assertEqual(len(release_secrets), 1)
+        self.assertNotIn("helm.sh/hook", release_secrets[0]["metadata"].get("annotations", {}))
+        eks_ref = environment(self.eks, "seed")["TRAVEL_DATABASE_URL"]["secretKeyRef"]
+        self.assertEqual(eks_ref["name"], "trip-currency-mesh-secrets")
+        # The migration Job takes no arguments; turning seeding off removes only its Job.
+        self.assertNotIn("args", pod_spec(self.default.one("Job", "migrate"))["containers"][0])
+        off = self.render(sets={"migrate.seed.enabled": False})
+        self.assertEqual([component_of(j) for j in off.of_kind("Job")], ["migrate"])
 
     def test_existing_secret_is_referenced_everywhere(self):
         names = set()

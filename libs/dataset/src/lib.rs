@@ -11,7 +11,7 @@ pub mod bigmac;
 pub mod ecb;
 pub mod seed;
 
-pub use seed::{SeedProgress, SeedReport, seed_shipped_data};
+pub use seed::{SeedProgress, SeedReport, log_progress, seed_shipped_data};
 
 /// Why a dataset could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -46,6 +46,35 @@ pub struct SeedReport {
     pub elapsed: Duration,
 }
 
+impl SeedReport {
+    /// One log line: what was loaded, or that it was already there.
+    pub fn log(&self) {
+        if self.already_loaded {
+            tracing::info!(dataset = self.dataset, "already loaded");
+        } else {
+            tracing::info!(
+                dataset = self.dataset,
+                rows = self.rows,
+                elapsed_ms = self.elapsed.as_millis() as u64,
+                "loaded"
+            );
+        }
+    }
+}
+
+/// Progress as log lines, for the processes that seed (the all-in-one, `migrate --seed`).
+pub fn log_progress(progress: SeedProgress) {
+    tracing::info!(
+        dataset = progress.dataset,
+        done = progress.done,
+        total = progress.total,
+        "seeding {}: {}/{}",
+        progress.dataset,
+        progress.done,
+        progress.total
+    );
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

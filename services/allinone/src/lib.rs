@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::task::JoinHandle;
-use travel_dataset::{SeedProgress, SeedReport};
+use travel_dataset::SeedReport;
 use travel_gateway::{Gateway, GatewayConfig};
 use travel_runtime::{ConfigError, Env, Shutdown};
 use travel_wiring::{CommonSettings, open_backends};
@@ -94,27 +94,19 @@ impl RunningApp {
     }
 }
 
-fn log_progress(progress: SeedProgress) {
-    tracing::info!(
-        dataset = progress.dataset,
-        done = progress.done,
-        total = progress.total,
-        "seeding {}: {}/{}",
-        progress.dataset,
-        progress.done,
-        progress.total
-    );
-}
-
 /// Opens storage, seeds it, and starts every component. Returns once all listeners
 /// are bound; the components run until the returned app's shutdown fires.
 pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result<RunningApp> {
     let started = Instant::now();
     let backends = open_backends(&config.common).await?;
     let seed_reports = if config.seed {
-        travel_dataset::seed_shipped_data(backends.store.as_ref(), &backends.catalog, &log_progress)
-            .await
-            .context("seeding the shipped datasets")?
+        travel_dataset::seed_shipped_data(
+            backends.store.as_ref(),
+            &backends.catalog,
+            &travel_dataset::log_progress,
+        )
+        .await
+        .context("seeding the shipped datasets")?
     } else {
         Vec::new()
     };

@@ -28,16 +28,7 @@ async fn main() -> anyhow::Result<()> {
     shutdown.trigger_on_signals();
     let app = travel_allinone::start(config, shutdown).await?;
     for report in &app.seed_reports {
-        if report.already_loaded {
-            tracing::info!(dataset = report.dataset, "already loaded");
-        } else {
-            tracing::info!(
-                dataset = report.dataset,
-                rows = report.rows,
-                elapsed_ms = report.elapsed.as_millis() as u64,
-                "loaded"
-            );
-        }
+        report.log();
     }
     let base = format!("http://{}", app.gateway_addr);
     println!();

@@ -67,7 +67,7 @@ async fn sigterm_under_load_drops_no_request() {
     .await;
     let http = reqwest::Client::new();
 
-    // The "load balancer": routes while /health says so, like a readiness probe.
+    // The "load balancer": routes while /readyz says so, as the chart's readiness probe.
     let routing = Arc::new(AtomicBool::new(true));
     let (sent, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut clients = Vec::new();
@@ -106,7 +106,7 @@ async fn sigterm_under_load_drops_no_request() {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                match http.get(format!("{base}/health")).send().await {
+                match http.get(format!("{base}/readyz")).send().await {
                     Ok(r) if r.status().is_success() => {}
                     Ok(r) => {
                         routing.store(false, Ordering::SeqCst);
@@ -142,7 +142,7 @@ async fn sigterm_under_load_drops_no_request() {
     let probe_saw = probe.await.unwrap();
 
     assert!(status.success(), "exit status {status}");
-    // The balancer learnt from /health (503 while draining), not from a refused connection.
+    // The balancer learnt from /readyz (503 while draining), not from a refused connection.
     assert_eq!(probe_saw, Some(503));
     // The drain period was honoured.
     assert!(
@@ -274,6 +274,8 @@ async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
     };
     for path in [
         "/health",
+        "/readyz",
+        "/livez",
         "/api/v1/currencies/latest?symbols=USD",
         "/api/v1/currencies/XYZ",
         "/api/v1/history/stats?target=USD&period=1m",
@@ -330,7 +332,20 @@ async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
     // The answers are the ones that should name no secret even by accident: a dead
     // database and cache, a refused operator call, a stored selection.
     let status_of = |what: &str| answers.iter().find(|a| a.0 == what).unwrap().1;
-    assert_eq!(status_of("/health"), 503, "{answers:?}");
+    // The database and cache are down, the selection store is not: degraded, and this
+    // replica stays ready — readiness never asks a shared backend.
+    let body_of = |what: &str| answers.iter().find(|a| a.0 == what).unwrap().2.clone();
+    assert_eq!(status_of("/health"), 200, "{answers:?}");
+    assert!(
+        body_of("/health").contains(r#""status":"degraded""#),
+        "{answers:?}"
+    );
+    assert!(
+        body_of("/health").contains(r#""database":"unhealthy""#),
+        "{answers:?}"
+    );
+    assert_eq!(status_of("/readyz"), 200, "{answers:?}");
+    assert_eq!(status_of("/livez"), 200, "{answers:?}");
     assert_eq!(status_of("/api/v1/currencies/latest?symbols=USD"), 503);
     assert_eq!(status_of("/api/v1/currencies/XYZ"), 404);
     assert_eq!(status_of("calculate"), 401);

@@ -105,8 +105,8 @@ impl Gateway {
         })
     }
 
-    /// Serves until `shutdown` fires; then /health answers 503 for the drain period
-    /// (so balancers stop routing here), and in-flight requests finish.
+    /// Serves until `shutdown` fires; then /readyz (and /health) answer 503 for the
+    /// drain period (so balancers stop routing here), and in-flight requests finish.
     pub async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> std::io::Result<()> {
         let draining = self.draining.clone();
         let drain = self.drain;
@@ -222,9 +222,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ranking::stored_ranking))
 }
 
-/// /health and /version: documented, outside the rate limit.
+/// Probes, /health and /version: documented, outside the rate limit.
 fn service_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
+        .routes(routes!(routes::service::livez))
+        .routes(routes!(routes::service::readyz))
         .routes(routes!(routes::service::health))
         .routes(routes!(routes::service::version))
 }

@@ -435,6 +435,35 @@ async fn unreachable_cache_falls_back_to_the_database() {
     assert_eq!(health["data"]["dependencies"]["cache"], "unhealthy");
     assert_eq!(health["data"]["dependencies"]["database"], "healthy");
     assert_eq!(status, 200);
+    // The probes do not ask the cache: this replica stays in its Service.
+    assert_eq!(app.get_json("/readyz").await.0, 200);
+    assert_eq!(app.get_json("/livez").await.0, 200);
+    // Nor does a service's overall gRPC health, which the chart's probes ask; the
+    // dependency's own name says it is down.
+    let grpc_health = tonic_health::pb::health_client::HealthClient::new(
+        tonic::transport::Channel::from_shared(app.currency_url.clone())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    );
+    let status_of = async |service: &str| {
+        grpc_health
+            .clone()
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status
+    };
+    use tonic_health::pb::health_check_response::ServingStatus;
+    assert_eq!(status_of("").await, ServingStatus::Serving as i32);
+    assert_eq!(
+        status_of(travel_runtime::dependencies::CACHE).await,
+        ServingStatus::NotServing as i32
+    );
     app.stop().await;
 }
 

@@ -6,8 +6,9 @@ use std::path::Path;
 use serde_json::Value;
 use travel_tests::app::{TestApp, spawn_app};
 
-/// Every call of api-v1.md, the compatibility calls of the original clients included.
-const CONTRACT: [(&str, &str); 20] = [
+/// Every call of api-v1.md, the compatibility calls of the original clients included,
+/// and the probes.
+const CONTRACT: [(&str, &str); 22] = [
     ("get", "/api/v1/currencies"),
     ("get", "/api/v1/currencies/latest"),
     ("get", "/api/v1/currencies/{currency_code}"),
@@ -28,6 +29,8 @@ const CONTRACT: [(&str, &str); 20] = [
     ("get", "/api/v1/rankings/store/{period}"),
     ("get", "/health"),
     ("get", "/version"),
+    ("get", "/livez"),
+    ("get", "/readyz"),
 ];
 
 async fn document(app: &TestApp) -> Value {

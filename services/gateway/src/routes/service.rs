@@ -15,16 +15,16 @@ use crate::AppState;
 use crate::envelope::Success;
 use crate::openapi::schemas::Envelope;
 use crate::upstream::Upstream;
-use crate::views::service::{Health, ServiceHealth, Version};
+use crate::views::service::{Health, Probe, ServiceHealth, Version};
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Dependencies every service reports through grpc.health.v1 (see the services'
-/// dependency monitors): the name in /health, the health service name, and whether
-/// losing it only degrades the answers.
-const DEPENDENCIES: [(&str, &str, bool); 2] = [
-    ("database", dependencies::DATABASE, false),
-    ("cache", dependencies::CACHE, true),
+/// dependency monitors): the name in /health and the health service name. A service
+/// can answer while either of its database and cache is up.
+const DEPENDENCIES: [(&str, &str); 2] = [
+    ("database", dependencies::DATABASE),
+    ("cache", dependencies::CACHE),
 ];
 
 const fn health_name(healthy: bool) -> &'static str {
@@ -44,11 +44,55 @@ async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
     }
 }
 
+/// Liveness
+///
+/// The process runs and its HTTP stack answers. Nothing else is asked: restarting a
+/// gateway cannot fix a backend.
+#[utoipa::path(
+    get,
+    path = "/livez",
+    operation_id = "livez",
+    tag = "service",
+    responses((status = 200, description = "Alive", body = Envelope<Probe>))
+)]
+pub async fn livez() -> Success<Probe> {
+    Success::ok(Probe { status: "alive" })
+}
+
+/// Readiness
+///
+/// This replica can take traffic: it is not draining and its listener is up. Never
+/// a shared backend: a database outage must not take every replica out of the
+/// Service at once (the API still answers from the cache; /health says how well).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "service",
+    responses(
+        (status = 200, description = "Ready", body = Envelope<Probe>),
+        (status = 503, description = "Draining before shutdown", body = Envelope<Probe>),
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        Success::with_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Probe { status: "draining" },
+        )
+        .into_response()
+    } else {
+        Success::ok(Probe { status: "ready" }).into_response()
+    }
+}
+
 /// Health
 ///
 /// The gateway's view of the services behind it and of their database and cache:
-/// `healthy`, `degraded` (an optional dependency is down; answers still come) or
-/// `unhealthy` (503).
+/// `healthy`; `degraded` (200) while part of the API still answers — a service or a
+/// backend is down, but some service still has its database or its cache; `unhealthy`
+/// (503) only when nothing can be served (no service answers, or none has any
+/// backend) or the gateway is draining. For monitoring, not for probes: see /readyz.
 #[utoipa::path(
     get,
     path = "/health",
@@ -62,8 +106,9 @@ async fn check(upstream: &Upstream, service: &str) -> Option<bool> {
 pub async fn health(State(state): State<AppState>) -> Response {
     let mut services = BTreeMap::new();
     let mut dependencies = BTreeMap::new();
-    let mut unhealthy = false;
     let mut degraded = false;
+    // Services that can answer something: reachable, with their database or cache.
+    let mut answering = 0;
 
     let cache_up = match state.cache.ping().await {
         Ok(()) => true,
@@ -87,29 +132,30 @@ pub async fn health(State(state): State<AppState>) -> Response {
             },
         );
         if !serving {
-            unhealthy = true;
+            degraded = true;
             continue;
         }
-        for (dependency, check_name, optional) in DEPENDENCIES {
+        let (mut reported, mut any_up) = (false, false);
+        for (dependency, check_name) in DEPENDENCIES {
             let Some(ok) = check(upstream, check_name).await else {
                 continue;
             };
+            reported = true;
+            any_up |= ok;
             // A dependency is unhealthy when any service that uses it says so.
             let entry = dependencies.entry(dependency).or_insert("healthy");
             if !ok {
                 *entry = "unhealthy";
-                if optional {
-                    degraded = true;
-                } else {
-                    unhealthy = true;
-                }
+                degraded = true;
             }
+        }
+        if any_up || !reported {
+            answering += 1;
         }
     }
 
     // Shutting down: tell balancers and probes to stop sending traffic here.
     let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
-    unhealthy |= draining;
     if draining {
         services.insert(
             "gateway",
@@ -119,6 +165,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
             },
         );
     }
+    let unhealthy = draining || answering == 0;
     let status = if unhealthy {
         "unhealthy"
     } else if degraded {

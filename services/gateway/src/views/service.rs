@@ -22,6 +22,13 @@ pub struct ServiceHealth {
     pub response_time_ms: f64,
 }
 
+/// GET /livez and /readyz
+#[derive(Serialize, ToSchema)]
+pub struct Probe {
+    /// alive; ready or draining.
+    pub status: &'static str,
+}
+
 /// GET /version
 #[derive(Serialize, ToSchema)]
 pub struct Version {
