@@ -9,7 +9,7 @@ export TRAVEL_TOOLS_DIR
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test check-deps test-infra infra-up api-check bench lint helm-lint fmt clean help
+.PHONY: run test check-deps test-infra infra-up api-check bench chaos lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
 	@echo "make api-check   schemathesis against the running all-in-one from its /openapi.json (0 failures)"
 	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
+	@echo "make chaos       throughput and latency through Redis and MariaDB outages (fault proxies; release build)"
 	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
 
@@ -60,6 +61,12 @@ bench: infra-up
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/rankingbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
+
+# The fault drill: the all-in-one on MariaDB and Redis behind TCP fault proxies, phases
+# of refused and black-holed backends under load, figures per phase and ratios.
+chaos: infra-up
+	$(CARGO) build --release -p travel-allinone -p travel-tests --bin travel-allinone --bin chaosbench
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/chaosbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 
 lint: check-deps
 	$(CARGO) fmt --all -- --check

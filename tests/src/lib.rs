@@ -1,11 +1,13 @@
 //! Test support: starting the all-in-one on port 0 with a seeded temporary database,
 //! clients for REST, gRPC and gRPC-Web, per-test databases on the real servers, the
-//! adapters a test builds for itself, and waiting for what happens in the background.
+//! adapters a test builds for itself, a TCP fault proxy, and waiting for what happens
+//! in the background.
 
 pub mod adapters;
 pub mod app;
 pub mod bench;
 pub mod ecb;
+pub mod fault;
 pub mod infra;
 mod suite;
 pub mod wait;

@@ -4,6 +4,7 @@
 //! Every key is namespaced by a configurable prefix, so environments (and tests) can
 //! share one Redis without seeing each other's entries.
 
+mod guarded;
 pub mod latest_quotes;
 pub mod memory;
 pub mod redis;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use travel_breaker::Breaker;
+pub use travel_breaker::BreakerPolicy;
 use travel_config::{ConfigError, Env, SecretUrl};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +23,21 @@ pub enum CacheError {
     Unavailable(String),
     #[error("cache configuration: {0}")]
     Config(String),
+    /// Not tried: the breaker is open after repeated failures (tried again after its
+    /// cool-down). Its opening was logged once; callers need not log each skip.
+    #[error("cache skipped: it failed repeatedly; tried again after the breaker's cool-down")]
+    Skipped,
+}
+
+/// Logs a failed cache command that the caller works around (a miss, an uncounted
+/// request): a warning, except while the breaker skips the cache, whose opening was
+/// logged once already.
+pub fn log_failure(error: &CacheError, what: &'static str) {
+    if matches!(error, CacheError::Skipped) {
+        tracing::debug!(%error, "{what}");
+    } else {
+        tracing::warn!(%error, "{what}");
+    }
 }
 
 pub type Result<T, E = CacheError> = std::result::Result<T, E>;
@@ -82,6 +100,8 @@ pub struct CacheConfig {
     pub command_timeout: Duration,
     /// Entries the in-memory cache keeps at most.
     pub memory_capacity: u64,
+    /// When Redis is skipped after failures, and for how long.
+    pub breaker: BreakerPolicy,
 }
 
 impl CacheConfig {
@@ -91,10 +111,12 @@ impl CacheConfig {
             prefix: "travel:".to_string(),
             command_timeout: Duration::from_millis(250),
             memory_capacity: 100_000,
+            breaker: BreakerPolicy::DEFAULT,
         }
     }
 
-    /// `TRAVEL_CACHE_URL` (or `_FILE`), `TRAVEL_CACHE_PREFIX`, `TRAVEL_CACHE_TIMEOUT`.
+    /// `TRAVEL_CACHE_URL` (or `_FILE`), `TRAVEL_CACHE_PREFIX`, `TRAVEL_CACHE_TIMEOUT`,
+    /// `TRAVEL_CACHE_BREAKER_THRESHOLD`, `TRAVEL_CACHE_BREAKER_COOL_DOWN`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let url = env.secret_url(
             "TRAVEL_CACHE_URL",
@@ -108,6 +130,11 @@ impl CacheConfig {
             config.command_timeout,
             Duration::from_millis(1),
         )?;
+        config.breaker = BreakerPolicy::from_env(
+            env,
+            "TRAVEL_CACHE_BREAKER_THRESHOLD",
+            "TRAVEL_CACHE_BREAKER_COOL_DOWN",
+        )?;
         Ok(config)
     }
 }
@@ -120,7 +147,9 @@ pub async fn connect(config: &CacheConfig) -> Result<Arc<dyn Cache>> {
             if config.url.scheme() == "rediss" {
                 install_crypto_provider();
             }
-            Ok(Arc::new(redis::RedisCache::connect(config).await?))
+            let redis: Arc<dyn Cache> = Arc::new(redis::RedisCache::connect(config).await?);
+            let breaker = Breaker::new("cache", config.breaker);
+            Ok(Arc::new(guarded::Guarded::new(redis, breaker)))
         }
         "memory" => Ok(Arc::new(memory::MemoryCache::new(config))),
         other => Err(CacheError::Config(format!(

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fred::prelude::*;
+use fred::types::config::UnresponsiveConfig;
 use fred::types::{Expiration, ExpireOptions};
 
 use crate::{Cache, CacheConfig, CacheError, Result, WindowCount};
@@ -30,6 +31,13 @@ impl RedisCache {
                 c.internal_command_timeout = timeout.max(Duration::from_millis(500));
                 c.max_command_attempts = 1;
                 c.max_command_buffer_len = 10_000;
+                // A connection that stops answering (a black-holed network) is closed and
+                // reconnected instead of timing out every command on it for ever.
+                let unresponsive = (timeout * 4).max(Duration::from_secs(1));
+                c.unresponsive = UnresponsiveConfig {
+                    max_timeout: Some(unresponsive),
+                    interval: (unresponsive / 4).max(Duration::from_millis(50)),
+                };
             })
             .with_performance_config(|p| {
                 p.default_command_timeout = timeout;

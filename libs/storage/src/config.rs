@@ -1,6 +1,7 @@
 //! Connection settings of the rate store, read from `TRAVEL_DATABASE_*`.
 
 use std::time::Duration;
+use travel_breaker::BreakerPolicy;
 
 use travel_config::{ConfigError, Env, SecretUrl};
 
@@ -15,6 +16,8 @@ pub struct StoreConfig {
     pub acquire_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_lifetime: Duration,
+    /// When the (remote) database is skipped after failures, and for how long.
+    pub breaker: BreakerPolicy,
 }
 
 impl StoreConfig {
@@ -26,6 +29,7 @@ impl StoreConfig {
             acquire_timeout: Duration::from_secs(3),
             idle_timeout: Duration::from_secs(300),
             max_lifetime: Duration::from_secs(1800),
+            breaker: BreakerPolicy::DEFAULT,
         }
     }
 
@@ -42,6 +46,11 @@ impl StoreConfig {
             env.duration("TRAVEL_DATABASE_ACQUIRE_TIMEOUT", config.acquire_timeout)?;
         config.idle_timeout = env.duration("TRAVEL_DATABASE_IDLE_TIMEOUT", config.idle_timeout)?;
         config.max_lifetime = env.duration("TRAVEL_DATABASE_MAX_LIFETIME", config.max_lifetime)?;
+        config.breaker = BreakerPolicy::from_env(
+            env,
+            "TRAVEL_DATABASE_BREAKER_THRESHOLD",
+            "TRAVEL_DATABASE_BREAKER_COOL_DOWN",
+        )?;
         if config.max_connections == 0 || config.min_connections > config.max_connections {
             return Err(ConfigError {
                 variable: "TRAVEL_DATABASE_MAX_CONNECTIONS".to_string(),

@@ -9,6 +9,7 @@
 mod batch;
 pub mod config;
 pub mod error;
+mod guarded;
 pub mod migrations;
 pub mod mysql;
 pub mod sql;
@@ -115,7 +116,11 @@ pub trait RateStore: Send + Sync + 'static {
 /// Opens the store the URL names: `mysql://…` or `sqlite://…`.
 pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn RateStore>> {
     match config.url.scheme() {
-        "mysql" => Ok(Arc::new(mysql::MySqlRateStore::connect(config).await?)),
+        // A remote database behind its breaker; the embedded one cannot be unreachable.
+        "mysql" => Ok(Arc::new(guarded::Guarded::new(
+            Arc::new(mysql::MySqlRateStore::connect(config).await?),
+            travel_breaker::Breaker::new("database", config.breaker),
+        ))),
         "sqlite" => Ok(Arc::new(sqlite::SqliteRateStore::connect(config).await?)),
         other => Err(StoreError::Config(format!(
             "unsupported database URL scheme {other:?}: expected mysql:// or sqlite://"

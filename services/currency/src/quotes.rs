@@ -92,7 +92,7 @@ impl QuoteReader {
         let cached = match latest_quotes::read(&*self.cache, codes).await {
             Ok(entries) => Some(entries),
             Err(error) => {
-                tracing::warn!(%error, "cache read failed, reading the database");
+                travel_cache::log_failure(&error, "cache read failed, reading the database");
                 None
             }
         };
@@ -140,13 +140,13 @@ impl QuoteReader {
         if cached.is_some() {
             // Filling is best effort: a failure here only costs a later miss.
             if let Err(error) = latest_quotes::write(&*self.cache, &stored, self.ttl).await {
-                tracing::warn!(%error, "cache fill failed");
+                travel_cache::log_failure(&error, "cache fill failed");
             }
             let missing_ttl = self.missing_ttl;
             if let Err(error) =
                 latest_quotes::write_absent(&*self.cache, &absent, missing_ttl).await
             {
-                tracing::warn!(%error, "cache fill failed");
+                travel_cache::log_failure(&error, "cache fill failed");
             }
         }
         for quote in stored {

@@ -308,7 +308,7 @@ pub async fn rate_limit(State(limit): State<RateLimit>, request: Request, next: 
         Ok(_) => next.run(request).await,
         Err(error) => {
             // Failing open: an unreachable cache must not take the API down with it.
-            tracing::warn!(%error, "rate limiter cache unreachable, request allowed");
+            travel_cache::log_failure(error, "rate limiter cache unreachable, request allowed");
             next.run(request).await
         }
     };

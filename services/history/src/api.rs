@@ -124,7 +124,7 @@ impl HistoryApi {
                 tracing::warn!(%key, "unreadable cache entry, recomputing");
             }
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "cache read failed, computing"),
+            Err(error) => travel_cache::log_failure(&error, "cache read failed, computing"),
         }
         let message = compute.await?;
         if let Err(error) = self
@@ -132,7 +132,7 @@ impl HistoryApi {
             .set(&key, &hex::encode(message.encode_to_vec()), ttl)
             .await
         {
-            tracing::warn!(%error, "cache write failed");
+            travel_cache::log_failure(&error, "cache write failed");
         }
         Ok(message)
     }

@@ -263,13 +263,16 @@ impl Processor {
         let quotes = match self.store.latest_quotes(&touched).await {
             Ok(quotes) => quotes,
             Err(error) => {
-                tracing::warn!(%error, "latest quotes not re-read; cache entries expire on their own");
+                tracing::warn!(
+                    %error,
+                    "latest quotes not re-read; cache entries expire on their own"
+                );
                 return;
             }
         };
         if let Err(error) = latest_quotes::write(&*self.cache, &quotes, self.config.rate_ttl).await
         {
-            tracing::warn!(%error, "cache refresh failed");
+            travel_cache::log_failure(&error, "cache refresh failed");
         }
     }
 }

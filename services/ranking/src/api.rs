@@ -170,7 +170,10 @@ impl RankingApi {
         {
             Ok(counted) => counted,
             Err(error) => {
-                tracing::warn!(%error, "selection limiter cache unreachable, selection allowed");
+                travel_cache::log_failure(
+                    &error,
+                    "selection limiter cache unreachable, selection allowed",
+                );
                 return Ok(None);
             }
         };

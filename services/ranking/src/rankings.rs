@@ -129,7 +129,7 @@ impl Rankings {
             .set(&cache_key(ranking.period), &json, self.cache_ttl)
             .await
         {
-            tracing::warn!(%error, "ranking not cached");
+            travel_cache::log_failure(&error, "ranking not cached");
         }
     }
 
@@ -151,7 +151,7 @@ impl Rankings {
                 Err(error) => tracing::warn!(%error, "unreadable cached ranking ignored"),
             },
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "cache unavailable, reading the store"),
+            Err(error) => travel_cache::log_failure(&error, "cache unavailable, reading the store"),
         }
         let stored = self.store.load_ranking(period).await?;
         if let Some(ranking) = stored.as_ref().filter(|r| r.period_start == start) {

@@ -15,6 +15,9 @@ mod caching;
 mod compat;
 mod currency;
 mod edge;
+// Fault proxies in front of MariaDB and Redis: `make test-infra`.
+#[cfg(feature = "infra")]
+mod faults;
 mod history;
 mod ingestor;
 mod openapi;
