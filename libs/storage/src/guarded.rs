@@ -1,14 +1,17 @@
-//! A remote database behind its breaker (`travel_breaker`): while it refuses or
-//! black-holes connections, reads and writes fail at once with
-//! `StoreError::Unavailable` (503 DATABASE_UNAVAILABLE at the edge) instead of each
-//! waiting out the pool's acquire time-out; answers the cache holds are still served.
-//! Only "unreachable" counts as a failure: a query the database refuses is an answer.
+//! The store's boundary, around every backend: each call is a `db` span (the trace of
+//! a request reaches the database), and a remote database sits behind its breaker
+//! (`travel_breaker`): while it refuses or black-holes connections, reads and writes
+//! fail at once with `StoreError::Unavailable` (503 DATABASE_UNAVAILABLE at the edge)
+//! instead of each waiting out the pool's acquire time-out; answers the cache holds are
+//! still served. Only "unreachable" counts as a failure: a query the database refuses
+//! is an answer.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use tracing::Instrument;
 use travel_breaker::Breaker;
 use travel_domain::price_index::BigMacPrice;
 use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
@@ -17,16 +20,34 @@ use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreEr
 
 pub struct Guarded {
     inner: Arc<dyn RateStore>,
-    breaker: Breaker,
+    /// None for the embedded database, which cannot be unreachable.
+    breaker: Option<Breaker>,
 }
 
 impl Guarded {
-    pub fn new(inner: Arc<dyn RateStore>, breaker: Breaker) -> Self {
+    pub fn new(inner: Arc<dyn RateStore>, breaker: Option<Breaker>) -> Self {
         Self { inner, breaker }
     }
 
-    async fn guard<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
-        let Some(permit) = self.breaker.permit() else {
+    /// A traced call through the breaker.
+    async fn guard<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let span = tracing::info_span!(
+            "db",
+            db.system = self.inner.backend(),
+            db.operation = operation
+        );
+        self.through_breaker(call.instrument(span)).await
+    }
+
+    async fn through_breaker<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
+        let Some(breaker) = &self.breaker else {
+            return call.await;
+        };
+        let Some(permit) = breaker.permit() else {
             return Err(StoreError::Unavailable(
                 "database skipped: it failed repeatedly; retried after the breaker's cool-down"
                     .to_string(),
@@ -34,7 +55,7 @@ impl Guarded {
         };
         let result = call.await;
         let reachable = !matches!(result, Err(StoreError::Unavailable(_)));
-        self.breaker.record(permit, reachable);
+        breaker.record(permit, reachable);
         result
     }
 }
@@ -54,25 +75,31 @@ impl RateStore for Guarded {
         self.inner.close().await
     }
 
+    // Health checks every few seconds: through the breaker, but no span of their own.
     async fn ping(&self) -> Result<()> {
-        self.guard(self.inner.ping()).await
+        self.through_breaker(self.inner.ping()).await
     }
 
     async fn sync_catalog(&self, currencies: &[CurrencyInfo]) -> Result<()> {
-        self.guard(self.inner.sync_catalog(currencies)).await
-    }
-
-    async fn catalog(&self) -> Result<Vec<CatalogRow>> {
-        self.guard(self.inner.catalog()).await
-    }
-
-    async fn record_observations(&self, observations: &[Observation]) -> Result<RecordOutcome> {
-        self.guard(self.inner.record_observations(observations))
+        self.guard("sync_catalog", self.inner.sync_catalog(currencies))
             .await
     }
 
+    async fn catalog(&self) -> Result<Vec<CatalogRow>> {
+        self.guard("catalog", self.inner.catalog()).await
+    }
+
+    async fn record_observations(&self, observations: &[Observation]) -> Result<RecordOutcome> {
+        self.guard(
+            "record_observations",
+            self.inner.record_observations(observations),
+        )
+        .await
+    }
+
     async fn latest_quotes(&self, codes: &[CurrencyCode]) -> Result<Vec<Quote>> {
-        self.guard(self.inner.latest_quotes(codes)).await
+        self.guard("latest_quotes", self.inner.latest_quotes(codes))
+            .await
     }
 
     async fn daily_rates(
@@ -81,7 +108,8 @@ impl RateStore for Guarded {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyRate>> {
-        self.guard(self.inner.daily_rates(code, from, to)).await
+        self.guard("daily_rates", self.inner.daily_rates(code, from, to))
+            .await
     }
 
     async fn observations(
@@ -90,26 +118,38 @@ impl RateStore for Guarded {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Observation>> {
-        self.guard(self.inner.observations(code, from, to)).await
+        self.guard("observations", self.inner.observations(code, from, to))
+            .await
     }
 
     async fn observation_count(&self, code: Option<CurrencyCode>) -> Result<u64> {
-        self.guard(self.inner.observation_count(code)).await
+        self.guard("observation_count", self.inner.observation_count(code))
+            .await
     }
 
     async fn upsert_bigmac_prices(&self, prices: &[BigMacPrice]) -> Result<u64> {
-        self.guard(self.inner.upsert_bigmac_prices(prices)).await
+        self.guard(
+            "upsert_bigmac_prices",
+            self.inner.upsert_bigmac_prices(prices),
+        )
+        .await
     }
 
     async fn bigmac_prices(&self, country: CountryCode) -> Result<Vec<BigMacPrice>> {
-        self.guard(self.inner.bigmac_prices(country)).await
+        self.guard("bigmac_prices", self.inner.bigmac_prices(country))
+            .await
     }
 
     async fn dataset_import(&self, dataset: &str) -> Result<Option<DatasetImport>> {
-        self.guard(self.inner.dataset_import(dataset)).await
+        self.guard("dataset_import", self.inner.dataset_import(dataset))
+            .await
     }
 
     async fn mark_dataset_imported(&self, import: &DatasetImport) -> Result<()> {
-        self.guard(self.inner.mark_dataset_imported(import)).await
+        self.guard(
+            "mark_dataset_imported",
+            self.inner.mark_dataset_imported(import),
+        )
+        .await
     }
 }

@@ -116,12 +116,16 @@ pub trait RateStore: Send + Sync + 'static {
 /// Opens the store the URL names: `mysql://…` or `sqlite://…`.
 pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn RateStore>> {
     match config.url.scheme() {
-        // A remote database behind its breaker; the embedded one cannot be unreachable.
+        // Every call traced; a remote database behind its breaker (the embedded one
+        // cannot be unreachable).
         "mysql" => Ok(Arc::new(guarded::Guarded::new(
             Arc::new(mysql::MySqlRateStore::connect(config).await?),
-            travel_breaker::Breaker::new("database", config.breaker),
+            Some(travel_breaker::Breaker::new("database", config.breaker)),
         ))),
-        "sqlite" => Ok(Arc::new(sqlite::SqliteRateStore::connect(config).await?)),
+        "sqlite" => Ok(Arc::new(guarded::Guarded::new(
+            Arc::new(sqlite::SqliteRateStore::connect(config).await?),
+            None,
+        ))),
         other => Err(StoreError::Config(format!(
             "unsupported database URL scheme {other:?}: expected mysql:// or sqlite://"
         ))),

@@ -398,3 +398,125 @@ async fn secrets_never_reach_logs_metrics_health_or_error_bodies() {
     assert!(output.contains("Kafka"), "{output}");
     assert!(!output.contains(secrets[2]), "{output}");
 }
+
+/// An OTLP/gRPC trace receiver: keeps every span it is sent.
+#[derive(Clone, Default)]
+struct Receiver {
+    spans: Arc<std::sync::Mutex<Vec<opentelemetry_proto::tonic::trace::v1::Span>>>,
+}
+
+#[tonic::async_trait]
+impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService
+    for Receiver
+{
+    async fn export(
+        &self,
+        request: tonic::Request<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+        >,
+    ) -> Result<
+        tonic::Response<
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse,
+        >,
+        tonic::Status,
+    > {
+        let mut spans = self.spans.lock().unwrap();
+        for resource in request.into_inner().resource_spans {
+            for scope in resource.scope_spans {
+                spans.extend(scope.spans);
+            }
+        }
+        Ok(tonic::Response::new(Default::default()))
+    }
+}
+
+fn attribute(span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    span.attributes
+        .iter()
+        .find(|a| a.key == key)
+        .and_then(|a| a.value.as_ref()?.value.as_ref())
+        .map(|value| match value {
+            Value::StringValue(s) => s.clone(),
+            other => format!("{other:?}"),
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_trace_runs_from_the_gateway_through_the_service_to_the_store() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
+    let receiver = Receiver::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let otlp = listener.local_addr().unwrap();
+    let server = receiver.clone();
+    tokio::spawn(async move {
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(server))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await
+    });
+
+    let data_dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = spawn(
+        data_dir.path(),
+        &[
+            ("TRAVEL_LOG", "info".to_string()),
+            ("TRAVEL_OTLP_ENDPOINT", format!("http://{otlp}")),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100".to_string()),
+        ],
+    )
+    .await;
+    // The first read of a currency misses the cache: the service reads the store.
+    let response = reqwest::get(format!("{base}/api/v1/currencies/latest?symbols=NZD"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Stopping flushes what the batch exporter still holds.
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+
+    let spans = receiver.spans.lock().unwrap().clone();
+    let http = spans
+        .iter()
+        .find(|s| {
+            s.name == "http" && attribute(s, "path").as_deref() == Some("/api/v1/currencies/latest")
+        })
+        .unwrap_or_else(|| panic!("no gateway span among {} spans", spans.len()));
+    let same_trace: Vec<_> = spans
+        .iter()
+        .filter(|s| s.trace_id == http.trace_id)
+        .collect();
+    let grpc = same_trace
+        .iter()
+        .find(|s| {
+            s.name == "grpc"
+                && attribute(s, "method")
+                    .is_some_and(|m| m.ends_with("CurrencyService/GetLatestRates"))
+        })
+        .unwrap_or_else(|| panic!("no currency span in the gateway's trace: {same_trace:?}"));
+    // The service's span is the child of the gateway's: the context crossed the hop.
+    assert_eq!(grpc.parent_span_id, http.span_id);
+    let db = same_trace
+        .iter()
+        .find(|s| {
+            s.name == "db" && attribute(s, "db.operation").as_deref() == Some("latest_quotes")
+        })
+        .unwrap_or_else(|| panic!("no store span in the gateway's trace: {same_trace:?}"));
+    assert_eq!(attribute(db, "db.system").as_deref(), Some("sqlite"));
+    // And the store's span lies inside the service's call.
+    let mut parent = db.parent_span_id.clone();
+    let mut hops = 0;
+    while parent != grpc.span_id {
+        let next = same_trace
+            .iter()
+            .find(|s| s.span_id == parent)
+            .unwrap_or_else(|| panic!("the store span's ancestry leaves the service call"));
+        parent = next.parent_span_id.clone();
+        hops += 1;
+        assert!(hops < 10, "no path from the store span to the service span");
+    }
+}
