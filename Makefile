@@ -42,7 +42,11 @@ check-deps:
 # (moto), installed and started by the script. The suites fail, never skip, when a
 # server is missing.
 test-infra: infra-up
-	SSL_CERT_FILE=$(TRAVEL_TOOLS_DIR)/redis-tls/ca.crt $(CARGO) test -p travel-tests --features infra
+	# The service binaries with their cluster features, for the topology test.
+	$(CARGO) build -p travel-migrate -p travel-currency -p travel-history -p travel-ranking \
+		-p travel-processor -p travel-ingestor -p travel-gateway
+	TRAVEL_TEST_BIN_DIR=$(CARGO_TARGET_DIR_OR_DEFAULT)/debug SSL_CERT_FILE=$(TRAVEL_TOOLS_DIR)/redis-tls/ca.crt \
+		$(CARGO) test -p travel-tests --features infra
 	# The service and adapter crates with their cluster features (unit tests only).
 	$(CARGO) test -p travel-bus -p travel-selections -p travel-ingestor -p travel-processor -p travel-ranking \
 		--features travel-bus/kafka,travel-selections/dynamodb --lib

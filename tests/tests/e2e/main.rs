@@ -23,3 +23,6 @@ mod ingestor;
 mod openapi;
 mod ranking;
 mod support;
+// The seven binaries as separate processes, as the chart runs them: `make test-infra`.
+#[cfg(feature = "infra")]
+mod topology;
