@@ -9,13 +9,14 @@ export TRAVEL_TOOLS_DIR
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test check-deps test-infra infra-up api-check bench chaos lint helm-lint fmt clean help
+.PHONY: run test check-deps test-infra infra-up api-check image-check bench chaos lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
 	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
 	@echo "make api-check   schemathesis against the running all-in-one from its /openapi.json (0 failures)"
+	@echo "make image-check the image's runtime stage without Docker: debootstrap root, uid 10001, read-only (release build)"
 	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
 	@echo "make chaos       throughput and latency through Redis and MariaDB outages (fault proxies; release build)"
 	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
@@ -65,6 +66,11 @@ bench: infra-up
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/rankingbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
+
+# The Dockerfile's runtime stage without a Docker engine: a debootstrap bookworm root
+# with exactly its packages, the release binaries, uid 10001 on a read-only root.
+image-check:
+	bash deploy/scripts/image-check.sh
 
 # The fault drill: the all-in-one on MariaDB and Redis behind TCP fault proxies, phases
 # of refused and black-holed backends under load, figures per phase and ratios.

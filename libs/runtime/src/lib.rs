@@ -6,6 +6,7 @@
 
 pub use travel_config as config;
 
+pub mod cli;
 pub mod context;
 pub mod dependencies;
 pub mod grpc;

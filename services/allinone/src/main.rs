@@ -8,6 +8,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    travel_runtime::cli::command_line(
+        "travel-allinone",
+        "Every component of Trip Currency Mesh in one process, offline, with the shipped data (make run)",
+    );
     let env = Env::from_process();
     let config = or_exit(travel_allinone::AllInOneConfig::from_env(&env));
     let _telemetry = telemetry::init(&or_exit(telemetry::TelemetryConfig::from_env(

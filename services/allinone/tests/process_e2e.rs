@@ -520,3 +520,24 @@ async fn one_trace_runs_from_the_gateway_through_the_service_to_the_store() {
         assert!(hops < 10, "no path from the store span to the service span");
     }
 }
+
+#[test]
+fn help_and_version_answer_and_unknown_arguments_are_refused() {
+    let run = |arg: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_travel-allinone"))
+            .arg(arg)
+            .env_clear()
+            .output()
+            .unwrap()
+    };
+    let help = run("--help");
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("TRAVEL_"), "{text}");
+    let version = run("--version");
+    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    // Not started with a typo on the command line: refused with the usage.
+    let typo = run("--prot=9000");
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("--prot"));
+}

@@ -9,6 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    travel_runtime::cli::command_line(
+        "currency",
+        "The currency service (gRPC): latest quotes, currency details, conversion, the Big Mac price index",
+    );
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
     let addr = or_exit(travel_currency::LISTEN.read(&env));

@@ -9,6 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    travel_runtime::cli::command_line(
+        "gateway",
+        "The public edge: REST/JSON v1, gRPC-Web, the OpenAPI document and /docs, over the internal gRPC services",
+    );
     let env = Env::from_process();
     let cache_config = or_exit(travel_cache::CacheConfig::from_env(&env));
     let config = or_exit(travel_gateway::GatewayConfig::from_env(

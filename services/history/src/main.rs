@@ -9,6 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    travel_runtime::cli::command_line(
+        "history",
+        "The history service (gRPC): rate series, statistics and indicators, comparison, forecast",
+    );
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
     let addr = or_exit(travel_history::LISTEN.read(&env));

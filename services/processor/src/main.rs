@@ -18,6 +18,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    travel_runtime::cli::command_line(
+        "processor",
+        "Consumes rate events from the bus and stores them: history, daily aggregates, latest quotes, cache",
+    );
     let env = Env::from_process();
     let common = or_exit(CommonSettings::from_env(&env));
     let config = or_exit(travel_processor::ProcessorConfig::from_env(&env));
