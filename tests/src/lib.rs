@@ -9,6 +9,7 @@ pub mod bench;
 pub mod ecb;
 pub mod fault;
 pub mod infra;
+pub mod otlp;
 mod suite;
 pub mod wait;
 

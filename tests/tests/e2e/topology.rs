@@ -3,7 +3,10 @@
 //! then currency and history on MariaDB and Redis, ranking on DynamoDB (moto), the
 //! processor on Kafka (tansu), the gateway in front; then an `ingestor run-once`
 //! against a local server with a recorded Korea Eximbank answer. Checked through the
-//! gateway: the ingested rate, a history window, a selection and a ranking.
+//! gateway: the ingested rate, a history window, a selection and a ranking; and, from
+//! the spans every process exports to a local OTLP receiver, one trace per path across
+//! the processes: gateway → currency service → database for a REST read, ingestor →
+//! Kafka record headers → processor → database for an ingested rate.
 //!
 //! The binaries come from `make test-infra`, which builds them with their cluster
 //! features first and names their folder in `TRAVEL_TEST_BIN_DIR`.
@@ -17,6 +20,7 @@ use tokio::process::{Child, Command};
 use travel_tests::bench::free_port;
 use travel_tests::eventually;
 use travel_tests::infra::{DynamoDbTables, MySqlDatabase, kafka_url, redis_url, unique_prefix};
+use travel_tests::otlp::{self, Received};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -41,7 +45,8 @@ fn command(name: &str, env: &[(String, String)]) -> Command {
     let mut command = Command::new(binary(name));
     command
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("TRAVEL_LOG", "warn")
+        // Spans are exported at info; the log lines go nowhere.
+        .env("TRAVEL_LOG", "info")
         .stdout(Stdio::null())
         .kill_on_drop(true);
     command
@@ -82,6 +87,7 @@ async fn wait_port(port: u16, limit: Duration) {
 async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     let database = MySqlDatabase::create().await;
     let tables = DynamoDbTables::new().await;
+    let traces = otlp::Receiver::start().await;
     let source = MockServer::start().await;
     Mock::given(path("/kexim"))
         .respond_with(ResponseTemplate::new(200).set_body_string(KOREAEXIM))
@@ -147,6 +153,8 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         // The recorded answer is of 2019, the seeded history of 2026: a jump the guard
         // (tested on its own) would hold back from a single source.
         ("TRAVEL_MAX_JUMP_PERCENT", "100".into()),
+        ("TRAVEL_OTLP_ENDPOINT", traces.endpoint()),
+        ("TRAVEL_SHUTDOWN_DRAIN", "0s".into()),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -229,9 +237,96 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["data"]["status"], "healthy", "{health}");
 
-    for child in &mut children {
-        let _ = child.kill().await;
+    // A clean stop flushes the spans each process still holds.
+    for child in &children {
+        let pid = child.id().unwrap().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
     }
+    for child in &mut children {
+        let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+    }
+    let spans = traces.spans();
+    assert_rest_trace(&spans);
+    assert_ingestion_trace(&spans);
     tables.delete().await;
     database.drop_database().await;
+}
+
+fn find<'a>(
+    spans: &'a [Received],
+    service: &str,
+    name: &str,
+    attribute: Option<(&str, &str)>,
+) -> Vec<&'a Received> {
+    spans
+        .iter()
+        .filter(|s| s.service == service && s.name() == name)
+        .filter(|s| attribute.is_none_or(|(key, value)| s.attribute(key).as_deref() == Some(value)))
+        .collect()
+}
+
+/// A detail read that missed the cache: one trace from the gateway's HTTP span
+/// through the currency service's gRPC span (its child, across the processes) to the
+/// database span.
+fn assert_rest_trace(spans: &[Received]) {
+    let reads = find(
+        spans,
+        "gateway",
+        "http",
+        Some(("path", "/api/v1/currencies/USD")),
+    );
+    assert!(
+        !reads.is_empty(),
+        "no gateway span of the detail read among {} spans",
+        spans.len()
+    );
+    let found = reads.iter().any(|http| {
+        spans.iter().any(|grpc| {
+            grpc.service == "currency"
+                && grpc.name() == "grpc"
+                && grpc.span.parent_span_id == http.span.span_id
+                && grpc.span.trace_id == http.span.trace_id
+                && spans.iter().any(|db| {
+                    db.service == "currency"
+                        && db.name() == "db"
+                        && db.attribute("db.system").as_deref() == Some("mysql")
+                        && otlp::descends_from(spans, db, grpc)
+                })
+        })
+    });
+    assert!(
+        found,
+        "no gateway → currency → database trace among {spans:#?}"
+    );
+}
+
+/// The ingestion run's trace continues in the processor (through the records'
+/// traceparent header) down to the database write.
+fn assert_ingestion_trace(spans: &[Received]) {
+    let runs = find(spans, "ingestor", "run_once", None);
+    assert_eq!(runs.len(), 1, "one ingestion run: {runs:#?}");
+    let run = runs[0];
+    let batches: Vec<_> = find(spans, "processor", "process_batch", None)
+        .into_iter()
+        .filter(|b| b.span.trace_id == run.span.trace_id)
+        .collect();
+    assert!(
+        !batches.is_empty(),
+        "no processor batch in the run's trace: {spans:#?}"
+    );
+    assert!(batches.iter().all(|b| otlp::descends_from(spans, b, run)));
+    let writes = find(
+        spans,
+        "processor",
+        "db",
+        Some(("db.operation", "record_observations")),
+    );
+    assert!(
+        writes
+            .iter()
+            .any(|w| batches.iter().any(|b| otlp::descends_from(spans, w, b))),
+        "no database write inside the run's batches: {writes:#?}"
+    );
 }
