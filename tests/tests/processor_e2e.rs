@@ -473,3 +473,83 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
     assert_each_event_stored_once(&rig, total).await;
     rig.finish().await;
 }
+
+/// The broker goes down mid-stream and the processor is killed while it is down (an
+/// outage during which the pod is evicted); the broker comes back, a new processor
+/// starts: every event is stored exactly once, with no step by hand.
+#[cfg(feature = "infra")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_processor_killed_while_the_broker_is_down_resumes_on_its_return() {
+    const EVENTS: u32 = 600;
+    log_if_asked();
+    let mut broker = travel_tests::infra::RestartableBroker::start().await;
+    let rig = rig_infra_on(&broker.url()).await;
+    rig.bus
+        .ensure_topics(&[&rig.topic, &dead_letter_topic(&rig.topic)])
+        .await
+        .unwrap();
+    let events: Vec<Observation> = (0..EVENTS).map(event).collect();
+    futures::future::join_all(
+        events
+            .iter()
+            .map(|e| publish(rig.bus.as_ref(), &rig.topic, e)),
+    )
+    .await;
+    let start = || {
+        let processor = Processor::new(
+            rig.bus.clone(),
+            rig.store.clone(),
+            rig.cache.clone(),
+            ProcessorConfig {
+                // Small batches: the stream is still flowing when the broker goes down.
+                batch_size: 5,
+                ..rig.config()
+            },
+        );
+        let shutdown = Shutdown::new();
+        let task = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move { processor.run(shutdown).await })
+        };
+        (shutdown, task)
+    };
+    let (_, first) = start();
+    // Into the stream, then the broker goes away.
+    let stored = eventually(
+        Duration::from_secs(60),
+        Duration::from_millis(5),
+        async || rig.store.observation_count(None).await.unwrap(),
+        |&stored| stored > 0,
+    )
+    .await;
+    assert!(stored > 0, "nothing consumed before the outage");
+    broker.kill();
+    let at_kill = rig.store.observation_count(None).await.unwrap();
+    // While it is down, the processor dies without a goodbye.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.abort();
+    let _ = first.await;
+    broker.restart().await;
+    let (shutdown, second) = start();
+    let expected = u64::from(EVENTS);
+    let stored = eventually(
+        Duration::from_secs(90),
+        Duration::from_millis(50),
+        async || rig.store.observation_count(None).await.unwrap(),
+        |&stored| stored >= expected,
+    )
+    .await;
+    assert_eq!(
+        stored, expected,
+        "stored after the return (at the kill: {at_kill})"
+    );
+    assert!(
+        at_kill < expected,
+        "the outage came after the stream; the test proved nothing"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shutdown.trigger();
+    second.await.unwrap().unwrap();
+    assert_each_event_stored_once(&rig, EVENTS).await;
+    rig.finish().await;
+}
