@@ -52,6 +52,48 @@ impl Drop for FaultProxy {
     }
 }
 
+/// Fault proxies in front of the suites' MariaDB and Redis (`infra`'s servers), and
+/// the URLs that reach them through the proxies.
+pub struct Backends {
+    pub mysql: FaultProxy,
+    pub redis: FaultProxy,
+}
+
+fn server_addr(url: &str) -> SocketAddr {
+    let url = url::Url::parse(url).expect("server URL");
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let host = if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    SocketAddr::new(
+        host.parse().expect("a loopback address"),
+        url.port_or_known_default().expect("a port"),
+    )
+}
+
+impl Backends {
+    pub async fn start() -> Self {
+        Self {
+            mysql: FaultProxy::start(server_addr(&crate::infra::mysql_server_url())).await,
+            redis: FaultProxy::start(server_addr(&crate::infra::redis_url())).await,
+        }
+    }
+
+    /// `database`'s URL with the proxy in place of the server.
+    pub fn database_url(&self, database: &crate::infra::MySqlDatabase) -> String {
+        let mut url = database.config.url.expose().clone();
+        url.set_port(Some(self.mysql.addr().port()))
+            .expect("a URL with a port");
+        url.to_string()
+    }
+
+    pub fn cache_url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.redis.addr().port())
+    }
+}
+
 async fn serve(
     listener: TcpListener,
     addr: SocketAddr,

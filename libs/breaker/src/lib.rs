@@ -113,6 +113,19 @@ impl Breaker {
         }
     }
 
+    /// Runs `call` unless the backend is being skipped (`None`), and records whether
+    /// it was reached: `unreachable` tells a refused or timed-out call from an answer.
+    pub async fn run<T, E>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, E>>,
+        unreachable: fn(&E) -> bool,
+    ) -> Option<Result<T, E>> {
+        let permit = self.permit()?;
+        let result = call.await;
+        self.record(permit, !result.as_ref().err().is_some_and(unreachable));
+        Some(result)
+    }
+
     /// The outcome of a permitted call: `ok` false for an unreachable or timed-out
     /// backend (not for an answer that merely says no).
     pub fn record(&self, permit: Permit, ok: bool) {

@@ -24,13 +24,10 @@ impl Guarded {
     }
 
     async fn guard<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
-        let Some(permit) = self.breaker.permit() else {
-            return Err(CacheError::Skipped);
-        };
-        let result = call.await;
-        let reachable = !matches!(result, Err(CacheError::Unavailable(_)));
-        self.breaker.record(permit, reachable);
-        result
+        self.breaker
+            .run(call, |e| matches!(e, CacheError::Unavailable(_)))
+            .await
+            .unwrap_or(Err(CacheError::Skipped))
     }
 }
 

@@ -47,16 +47,15 @@ impl Guarded {
         let Some(breaker) = &self.breaker else {
             return call.await;
         };
-        let Some(permit) = breaker.permit() else {
-            return Err(StoreError::Unavailable(
-                "database skipped: it failed repeatedly; retried after the breaker's cool-down"
-                    .to_string(),
-            ));
-        };
-        let result = call.await;
-        let reachable = !matches!(result, Err(StoreError::Unavailable(_)));
-        breaker.record(permit, reachable);
-        result
+        breaker
+            .run(call, |e| matches!(e, StoreError::Unavailable(_)))
+            .await
+            .unwrap_or_else(|| {
+                Err(StoreError::Unavailable(
+                    "database skipped: it failed repeatedly; retried after the breaker's cool-down"
+                        .to_string(),
+                ))
+            })
     }
 }
 

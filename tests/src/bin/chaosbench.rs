@@ -8,7 +8,6 @@
 //! Figures are printed, never asserted: shared machines make timed assertions flaky.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +17,7 @@ use clap::Parser;
 use hdrhistogram::Histogram;
 use tokio::sync::Mutex;
 use travel_tests::bench::{Guard, free_port, wait_healthy};
-use travel_tests::fault::{FaultProxy, Mode};
+use travel_tests::fault::{Backends, Mode};
 use travel_tests::infra::MySqlDatabase;
 
 #[derive(Parser, Debug)]
@@ -123,19 +122,13 @@ async fn until_cache_hits(base: &str, limit: Duration) -> Option<Duration> {
     None
 }
 
-fn local(port: u16) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], port))
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let database = MySqlDatabase::create().await;
-    let mysql = FaultProxy::start(local(3306)).await;
-    let redis = FaultProxy::start(local(6379)).await;
-    let mut url = url::Url::parse(&travel_tests::infra::mysql_server_url())?;
-    url.set_port(Some(mysql.addr().port())).ok();
-    url.set_path(database.config.url.expose().path());
+    let proxies = Backends::start().await;
+    let (url, cache_url) = (proxies.database_url(&database), proxies.cache_url());
+    let (mysql, redis) = (&proxies.mysql, &proxies.redis);
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let data_dir = tempfile::tempdir()?;
@@ -144,11 +137,8 @@ async fn main() -> anyhow::Result<()> {
     let child = Command::new(&args.allinone)
         .env("TRAVEL_DATA_DIR", data_dir.path())
         .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
-        .env("TRAVEL_DATABASE_URL", url.as_str())
-        .env(
-            "TRAVEL_CACHE_URL",
-            format!("redis://127.0.0.1:{}", redis.addr().port()),
-        )
+        .env("TRAVEL_DATABASE_URL", &url)
+        .env("TRAVEL_CACHE_URL", &cache_url)
         .env("TRAVEL_CACHE_PREFIX", travel_tests::infra::unique_prefix())
         .env("TRAVEL_INGEST_EVERY", "off")
         .env("TRAVEL_RATE_LIMIT", "100000000")

@@ -3,7 +3,6 @@
 //! Asserted: statuses, error codes, where answers came from, /health and /readyz, and
 //! recovery without a restart.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,18 +11,14 @@ use serde_json::Value;
 use travel_domain::{CurrencyCode, Observation};
 use travel_tests::app::{TestApp, spawn_app};
 use travel_tests::eventually;
-use travel_tests::fault::{FaultProxy, Mode};
-use travel_tests::infra::{MySqlDatabase, mysql_server_url, unique_prefix};
+use travel_tests::fault::{Backends, FaultProxy, Mode};
+use travel_tests::infra::{MySqlDatabase, unique_prefix};
 
 struct Rig {
     app: TestApp,
     database: MySqlDatabase,
     mysql: FaultProxy,
     redis: FaultProxy,
-}
-
-fn local(port: u16) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 /// A migrated database with today's USD, JPY and EUR quotes, the all-in-one on it.
@@ -53,15 +48,12 @@ async fn rig() -> Rig {
     store.record_observations(&quotes).await.unwrap();
     store.close().await;
 
-    let mysql = FaultProxy::start(local(3306)).await;
-    let redis = FaultProxy::start(local(6379)).await;
-    let mut url = url::Url::parse(&mysql_server_url()).unwrap();
-    url.set_port(Some(mysql.addr().port())).unwrap();
-    url.set_path(database.config.url.expose().path());
-    let cache_url = format!("redis://127.0.0.1:{}", redis.addr().port());
+    let proxies = Backends::start().await;
+    let url = proxies.database_url(&database);
+    let cache_url = proxies.cache_url();
     let prefix = unique_prefix();
     let app = spawn_app(&[
-        ("TRAVEL_DATABASE_URL", url.as_str()),
+        ("TRAVEL_DATABASE_URL", &url),
         ("TRAVEL_SEED", "false"),
         ("TRAVEL_CACHE_URL", &cache_url),
         ("TRAVEL_CACHE_PREFIX", &prefix),
@@ -74,8 +66,8 @@ async fn rig() -> Rig {
     Rig {
         app,
         database,
-        mysql,
-        redis,
+        mysql: proxies.mysql,
+        redis: proxies.redis,
     }
 }
 

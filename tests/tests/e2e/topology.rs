@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::process::{Child, Command};
-use travel_tests::bench::free_port;
+use travel_tests::bench::{free_port, wait_healthy};
 use travel_tests::eventually;
 use travel_tests::infra::{DynamoDbTables, MySqlDatabase, kafka_url, redis_url, unique_prefix};
 use travel_tests::otlp::{self, Received};
@@ -50,23 +50,6 @@ fn command(name: &str, env: &[(String, String)]) -> Command {
         .stdout(Stdio::null())
         .kill_on_drop(true);
     command
-}
-
-async fn wait_http(url: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    let http = reqwest::Client::new();
-    loop {
-        if let Ok(response) = http.get(url).send().await
-            && response.status().is_success()
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url} did not answer 200 in {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn wait_port(port: u16, limit: Duration) {
@@ -178,7 +161,9 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     }
     children.push(command("gateway", &env).spawn().unwrap());
     let base = format!("http://127.0.0.1:{gateway}");
-    wait_http(&format!("{base}/readyz"), Duration::from_secs(60)).await;
+    wait_healthy(&reqwest::Client::new(), &base, Duration::from_secs(60))
+        .await
+        .unwrap();
 
     // The CronJob's run: fetch, publish to Kafka; the processor stores it.
     let ingested = command("ingestor", &env)
