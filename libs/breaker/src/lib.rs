@@ -8,10 +8,15 @@
 //! Why not a crate: failsafe 1.3 and recloser 1.4 both let every call through while
 //! half-open, which under load is thousands of requests waiting on a black hole.
 
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use travel_config::{ConfigError, Env};
+
+/// The backends that have breakers, as named in logs, metrics and /health.
+pub const CACHE: &str = "cache";
+pub const DATABASE: &str = "database";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BreakerPolicy {
@@ -71,25 +76,73 @@ pub enum Permit {
 pub struct Breaker {
     backend: &'static str,
     policy: BreakerPolicy,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+}
+
+/// Every live breaker of this process, so its health report can name their states
+/// without each backend's owner passing them around.
+static REGISTRY: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+
+/// A backend's name and its breaker's state, for as long as the breaker lives.
+type Registered = (&'static str, Weak<Mutex<State>>);
+
+// The state is a few words updated in one step: a panic elsewhere cannot leave it
+// half-written, so a poisoned lock still holds a valid state.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Closed { .. } => "closed",
+        State::Open { .. } => "open",
+        State::Probing { .. } => "half_open",
+    }
+}
+
+/// The state of this process's breakers by backend (`closed`, `open`, `half_open`);
+/// where several guard one backend, the least healthy. Breakers turned off
+/// (threshold 0) are not listed.
+pub fn states() -> BTreeMap<&'static str, &'static str> {
+    let mut registry = lock(&REGISTRY);
+    registry.retain(|(_, state)| state.strong_count() > 0);
+    let mut states = BTreeMap::new();
+    for (backend, state) in registry.iter() {
+        let Some(state) = state.upgrade() else {
+            continue;
+        };
+        let name = state_name(&lock(&state));
+        let rank = |name: &str| {
+            ["closed", "half_open", "open"]
+                .iter()
+                .position(|n| *n == name)
+        };
+        let entry = states.entry(*backend).or_insert(name);
+        if rank(name) > rank(entry) {
+            *entry = name;
+        }
+    }
+    states
 }
 
 impl Breaker {
     pub fn new(backend: &'static str, policy: BreakerPolicy) -> Self {
         metrics::gauge!("travel_breaker_open", "backend" => backend).set(0.0);
+        let state = Arc::new(Mutex::new(State::Closed { failures: 0 }));
+        if policy.threshold > 0 {
+            lock(&REGISTRY).push((backend, Arc::downgrade(&state)));
+        }
         Self {
             backend,
             policy,
-            state: Mutex::new(State::Closed { failures: 0 }),
+            state,
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is a few words updated in one step: a panic elsewhere cannot leave
-        // it half-written, so a poisoned lock is still a valid state.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
 
     /// Whether to call the backend now; `None`: fail fast, it is down.
@@ -184,11 +237,7 @@ impl Breaker {
 
     /// `closed`, `open` or `half_open` (a probe is in flight), for /health.
     pub fn state(&self) -> &'static str {
-        match *self.lock() {
-            State::Closed { .. } => "closed",
-            State::Open { .. } => "open",
-            State::Probing { .. } => "half_open",
-        }
+        state_name(&self.lock())
     }
 
     pub fn backend(&self) -> &'static str {
@@ -262,6 +311,31 @@ mod tests {
             breaker.permit_at(t1 + Duration::from_secs(5)),
             Some(Permit::Probe)
         );
+    }
+
+    #[test]
+    fn the_registry_reports_the_least_healthy_live_breaker_per_backend() {
+        let first = Breaker::new("registry-test", POLICY);
+        let second = Breaker::new("registry-test", POLICY);
+        assert_eq!(states().get("registry-test"), Some(&"closed"));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            second.record_at(Permit::Call, false, t0);
+        }
+        assert_eq!(states().get("registry-test"), Some(&"open"));
+        drop(second);
+        assert_eq!(states().get("registry-test"), Some(&"closed"));
+        drop(first);
+        assert_eq!(states().get("registry-test"), None);
+        // A breaker that is turned off has no state to report.
+        let _off = Breaker::new(
+            "registry-off",
+            BreakerPolicy {
+                threshold: 0,
+                ..POLICY
+            },
+        );
+        assert_eq!(states().get("registry-off"), None);
     }
 
     #[test]

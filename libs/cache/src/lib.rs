@@ -148,7 +148,7 @@ pub async fn connect(config: &CacheConfig) -> Result<Arc<dyn Cache>> {
                 install_crypto_provider();
             }
             let redis: Arc<dyn Cache> = Arc::new(redis::RedisCache::connect(config).await?);
-            let breaker = Breaker::new("cache", config.breaker);
+            let breaker = Breaker::new(travel_breaker::CACHE, config.breaker);
             Ok(Arc::new(guarded::Guarded::new(redis, breaker)))
         }
         "memory" => Ok(Arc::new(memory::MemoryCache::new(config))),

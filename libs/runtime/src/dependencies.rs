@@ -5,3 +5,8 @@
 
 pub const DATABASE: &str = "dependency/database";
 pub const CACHE: &str = "dependency/cache";
+
+/// Published NOT_SERVING while this process's breaker for the backend is open or
+/// probing (`travel_breaker::states`): the backend is being skipped, not merely slow.
+pub const DATABASE_BREAKER: &str = "breaker/database";
+pub const CACHE_BREAKER: &str = "breaker/cache";

@@ -120,7 +120,10 @@ pub async fn connect(config: &StoreConfig) -> Result<Arc<dyn RateStore>> {
         // cannot be unreachable).
         "mysql" => Ok(Arc::new(guarded::Guarded::new(
             Arc::new(mysql::MySqlRateStore::connect(config).await?),
-            Some(travel_breaker::Breaker::new("database", config.breaker)),
+            Some(travel_breaker::Breaker::new(
+                travel_breaker::DATABASE,
+                config.breaker,
+            )),
         ))),
         "sqlite" => Ok(Arc::new(guarded::Guarded::new(
             Arc::new(sqlite::SqliteRateStore::connect(config).await?),

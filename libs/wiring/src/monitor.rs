@@ -10,7 +10,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use travel_cache::Cache;
 use travel_runtime::Shutdown;
-use travel_runtime::dependencies::{CACHE, DATABASE};
+use travel_runtime::dependencies::{CACHE, CACHE_BREAKER, DATABASE, DATABASE_BREAKER};
 use travel_storage::RateStore;
 
 fn status(ok: bool) -> ServingStatus {
@@ -51,6 +51,18 @@ impl Monitor {
         self.health
             .set_service_status(CACHE, status(cache_ok))
             .await;
+        // Only backends that have a breaker publish one.
+        let breakers = travel_breaker::states();
+        for (backend, name) in [
+            (travel_breaker::DATABASE, DATABASE_BREAKER),
+            (travel_breaker::CACHE, CACHE_BREAKER),
+        ] {
+            if let Some(state) = breakers.get(backend) {
+                self.health
+                    .set_service_status(name, status(*state == "closed"))
+                    .await;
+            }
+        }
     }
 }
 

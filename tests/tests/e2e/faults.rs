@@ -88,6 +88,22 @@ async fn dependency_becomes(app: &TestApp, name: &str, state: &str) -> (u16, Val
     .await
 }
 
+/// Waits until /health reports the breaker (`process/backend`) as `state`, reading
+/// meanwhile so that the breaker sees traffic.
+async fn breaker_becomes(app: &TestApp, name: &str, state: &str) -> Value {
+    let (_, report) = eventually(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        async || {
+            app.get_json(LATEST).await;
+            health(app).await
+        },
+        |(_, body)| body["data"]["breakers"][name] == state,
+    )
+    .await;
+    report
+}
+
 async fn served_from_cache_again(app: &TestApp) {
     let (_, body) = eventually(
         Duration::from_secs(10),
@@ -118,10 +134,18 @@ async fn redis_down_reads_come_from_the_database_and_hits_resume() {
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["data"]["status"], "degraded");
         assert_eq!(app.get_json("/readyz").await.0, 200);
+        // Both the gateway's and the services' breakers skip Redis, and /health says so.
+        for name in ["gateway/cache", "currency/cache"] {
+            let report = breaker_becomes(app, name, "open").await;
+            assert_eq!(report["data"]["status"], "degraded", "{report}");
+        }
         // Back without a restart.
         rig.redis.set(Mode::Pass);
         served_from_cache_again(app).await;
         dependency_becomes(app, "cache", "healthy").await;
+        for name in ["gateway/cache", "currency/cache"] {
+            breaker_becomes(app, name, "closed").await;
+        }
     }
     rig.app.stop().await;
     rig.database.drop_database().await;
@@ -160,6 +184,7 @@ async fn database_down_cached_reads_answer_others_fail_fast_and_selections_are_k
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["data"]["status"], "degraded");
         assert_eq!(app.get_json("/readyz").await.0, 200);
+        breaker_becomes(app, "history/database", "open").await;
 
         rig.mysql.set(Mode::Pass);
         eventually(
@@ -173,6 +198,7 @@ async fn database_down_cached_reads_answer_others_fail_fast_and_selections_are_k
         )
         .await;
         dependency_becomes(app, "database", "healthy").await;
+        breaker_becomes(app, "history/database", "closed").await;
     }
     rig.app.stop().await;
     rig.database.drop_database().await;

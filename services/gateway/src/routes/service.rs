@@ -27,6 +27,17 @@ const DEPENDENCIES: [(&str, &str); 2] = [
     ("cache", dependencies::CACHE),
 ];
 
+/// The breakers a service may publish: the backend's name in /health and the health
+/// service name.
+const BREAKERS: [(&str, &str); 2] = [
+    (travel_breaker::DATABASE, dependencies::DATABASE_BREAKER),
+    (travel_breaker::CACHE, dependencies::CACHE_BREAKER),
+];
+
+const fn breaker_name(closed: bool) -> &'static str {
+    if closed { "closed" } else { "open" }
+}
+
 const fn health_name(healthy: bool) -> &'static str {
     if healthy { "healthy" } else { "unhealthy" }
 }
@@ -106,6 +117,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn health(State(state): State<AppState>) -> Response {
     let mut services = BTreeMap::new();
     let mut dependencies = BTreeMap::new();
+    let mut breakers = BTreeMap::new();
     let mut degraded = false;
     // Services that can answer something: reachable, with their database or cache.
     let mut answering = 0;
@@ -119,6 +131,14 @@ pub async fn health(State(state): State<AppState>) -> Response {
         }
     };
     dependencies.insert("gateway_cache", health_name(cache_up));
+    // The gateway's own breaker guards its cache (rate limiter, coalescing).
+    if let Some(state) = travel_breaker::states().get(travel_breaker::CACHE) {
+        let closed = *state == "closed";
+        breakers.insert(
+            format!("gateway/{}", travel_breaker::CACHE),
+            breaker_name(closed),
+        );
+    }
 
     for upstream in state.upstreams.iter() {
         let started = Instant::now();
@@ -152,6 +172,12 @@ pub async fn health(State(state): State<AppState>) -> Response {
         if any_up || !reported {
             answering += 1;
         }
+        for (backend, check_name) in BREAKERS {
+            if let Some(closed) = check(upstream, check_name).await {
+                degraded |= !closed;
+                breakers.insert(format!("{}/{backend}", upstream.name), breaker_name(closed));
+            }
+        }
     }
 
     // Shutting down: tell balancers and probes to stop sending traffic here.
@@ -184,6 +210,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
             status,
             services,
             dependencies,
+            breakers,
         },
     )
     .into_response()

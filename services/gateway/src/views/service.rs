@@ -13,6 +13,10 @@ pub struct Health {
     pub services: BTreeMap<&'static str, ServiceHealth>,
     /// healthy or unhealthy, by dependency.
     pub dependencies: BTreeMap<&'static str, &'static str>,
+    /// Circuit breakers by `process/backend` (e.g. `currency/cache`): `closed`, or
+    /// `open` while the backend is being skipped and one probe at a time decides when
+    /// it is back. Only backends guarded by a breaker are listed.
+    pub breakers: BTreeMap<String, &'static str>,
 }
 
 #[derive(Serialize, ToSchema)]
