@@ -42,7 +42,15 @@ impl RedisCache {
             .with_performance_config(|p| {
                 p.default_command_timeout = timeout;
             })
-            .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
+            // Reconnect attempts back off, but never wait longer than half the
+            // breaker's cool-down: the probe after an outage finds a connection, so
+            // cache hits resume within about one cool-down of Redis returning.
+            .set_policy(ReconnectPolicy::new_exponential(
+                0,
+                100,
+                reconnect_ceiling_ms(config.breaker.cool_down),
+                2,
+            ))
             .build()
             .map_err(|e| CacheError::Config(e.to_string()))?;
         client.connect();
@@ -149,3 +157,10 @@ impl Cache for RedisCache {
         })
     }
 }
+
+/// The longest wait between reconnect attempts: half the breaker's cool-down, between
+/// 100 ms and 5 s.
+fn reconnect_ceiling_ms(cool_down: Duration) -> u32 {
+    (cool_down.as_millis() / 2).clamp(100, 5_000) as u32
+}
+
