@@ -9,11 +9,13 @@ export TRAVEL_TOOLS_DIR
 TRAVEL_DATA_DIR ?= $(CURDIR)/var
 export TRAVEL_DATA_DIR
 
-.PHONY: run test check-deps test-infra infra-up api-check image-check bench chaos lint helm-lint fmt clean help
+.PHONY: run web test test-web check-deps test-infra infra-up api-check image-check bench chaos lint helm-lint fmt clean help
 
 help:
 	@echo "make run         start every component in one process on http://127.0.0.1:8080"
-	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests"
+	@echo "make test        unit, conformance (embedded adapters) and end-to-end tests, the web app's unit tests"
+	@echo "make test-web    the web app in Chromium (Playwright) against the all-in-one, then the Lighthouse budgets"
+	@echo "make web         build the web app (web/, npm) that the gateway embeds"
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
 	@echo "make api-check   schemathesis against the running all-in-one from its /openapi.json (0 failures)"
 	@echo "make image-check the image's runtime stage without Docker: debootstrap root, uid 10001, read-only (release build)"
@@ -24,14 +26,26 @@ help:
 
 # `-p`: features resolve for the all-in-one alone, so the cluster-only adapters
 # (Kafka, DynamoDB, Lease) that the service binaries enable are not built.
-run:
+run: web
 	$(CARGO) run -p travel-allinone --bin travel-allinone
+
+# The web app, rebuilt only when its sources changed (a new build makes the gateway
+# embed it again). Without npm: a note, and / says the app was not built.
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/package-lock.json \
+	web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+web: web/dist/index.html
+web/dist/index.html: $(WEB_SOURCES)
+	bash deploy/scripts/build-web.sh
+
+test-web:
+	bash deploy/scripts/web-check.sh
 
 # Every crate as the all-in-one builds it: no Kafka or DynamoDB client (their C and
 # AWS builds are most of a cold build); the Lease elector is in, against its local
 # stand-in API server. The cluster adapters are tested by `make test-infra`.
-test: check-deps
+test: check-deps web
 	$(CARGO) test --workspace --no-default-features --features travel-leadership/lease
+	bash deploy/scripts/build-web.sh test
 
 # The gateway links no database, broker or AWS client (seconds: cargo tree only).
 check-deps:

@@ -43,6 +43,8 @@ if [ ! -f "$base/.complete" ]; then
 fi
 
 # The binaries as the builder stage makes them.
+# As the Dockerfile's web stage: the app first, for the gateway to embed.
+TRAVEL_WEB_REQUIRED=1 make --no-print-directory web
 cargo build --release --locked --workspace --bins
 
 work=$(mktemp -d)
@@ -93,7 +95,13 @@ status=1
 for _ in $(seq 1 600); do
   if body=$(curl -fsS "http://127.0.0.1:$port/health" 2>/dev/null); then
     echo "travel-allinone /health: $body"
-    status=0
+    # The web app is embedded in the release binary (the Dockerfile's web stage).
+    if curl -fsS "http://127.0.0.1:$port/" | grep -q 'id="app"'; then
+      echo "travel-allinone /: the embedded web app"
+      status=0
+    else
+      echo "travel-allinone / does not serve the web app" >&2
+    fi
     break
   fi
   kill -0 "$pid" 2>/dev/null || break

@@ -163,4 +163,3 @@ impl Cache for RedisCache {
 fn reconnect_ceiling_ms(cool_down: Duration) -> u32 {
     (cool_down.as_millis() / 2).clamp(100, 5_000) as u32
 }
-

@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 mod upstream;
 mod views;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -193,7 +194,7 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .route_service(&format!("/{CURRENCY_SERVICE}/{{*method}}"), currency_web)
         .route_service(&format!("/{HISTORY_SERVICE}/{{*method}}"), history_web)
         .route_service(&format!("/{RANKING_SERVICE}/{{*method}}"), ranking_web)
-        .fallback(not_found)
+        .fallback(web::fallback)
         .with_state(state)
         .layer(http_stack)
 }
@@ -229,9 +230,4 @@ fn service_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::service::readyz))
         .routes(routes!(routes::service::health))
         .routes(routes!(routes::service::version))
-}
-
-async fn not_found() -> axum::http::StatusCode {
-    // The envelope middleware renders it, naming the path.
-    axum::http::StatusCode::NOT_FOUND
 }

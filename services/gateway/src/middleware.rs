@@ -120,7 +120,10 @@ fn is_bare(response: &Response) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    !(content_type.starts_with("application/json") || content_type.starts_with("application/grpc"))
+    // HTML is the web app's not-found page for a browser (`web::fallback`).
+    !(content_type.starts_with("application/json")
+        || content_type.starts_with("application/grpc")
+        || content_type.starts_with("text/html"))
 }
 
 async fn envelope_for_bare_errors(response: Response, method: &Method, path: &str) -> Response {

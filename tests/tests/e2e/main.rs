@@ -26,3 +26,4 @@ mod support;
 // The seven binaries as separate processes, as the chart runs them: `make test-infra`.
 #[cfg(feature = "infra")]
 mod topology;
+mod web;
