@@ -7,5 +7,6 @@
 
 mod bus;
 mod cache;
+mod feed;
 mod rate_store;
 mod selection_store;
