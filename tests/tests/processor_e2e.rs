@@ -14,6 +14,7 @@ use travel_bus::{Bus, DLQ_REASON_HEADER, dead_letter_topic};
 use travel_cache::Cache;
 use travel_domain::{CurrencyCode, Observation, Quote};
 use travel_events::{Provenance, RATES_TOPIC, encode};
+use travel_feed::QuoteFeed;
 use travel_processor::{Processor, ProcessorConfig};
 use travel_runtime::Shutdown;
 use travel_storage::RateStore;
@@ -27,6 +28,8 @@ struct Rig {
     bus: Arc<dyn Bus>,
     store: Arc<dyn RateStore>,
     cache: Arc<dyn Cache>,
+    /// Where the processor announces the quotes it moved forward.
+    feed: Arc<dyn QuoteFeed>,
     topic: String,
     group: String,
     /// The store with what must be cleaned up after the test.
@@ -56,6 +59,7 @@ async fn rig() -> Rig {
         bus: adapters::memory_bus(),
         store: rates.store.clone(),
         cache: adapters::memory_cache().await,
+        feed: Arc::new(travel_feed::memory::MemoryFeed::new()),
         topic: RATES_TOPIC.to_string(),
         group: "processor".to_string(),
         rates,
@@ -76,6 +80,13 @@ async fn rig_infra_on(kafka_url: &str) -> Rig {
         bus: adapters::kafka_bus(kafka_url),
         store: rates.store.clone(),
         cache: adapters::redis_cache(&travel_tests::infra::redis_url()).await,
+        feed: {
+            let mut config = travel_cache::CacheConfig::new(
+                url::Url::parse(&travel_tests::infra::redis_url()).unwrap(),
+            );
+            config.prefix = format!("feed-{id}:");
+            travel_feed::connect(&config).await.unwrap()
+        },
         topic: format!("exchange-rates-{id}"),
         group: format!("processor-{id}"),
         rates,
@@ -122,7 +133,8 @@ async fn run_until(rig: &Rig, expected: u64) {
         rig.store.clone(),
         rig.cache.clone(),
         rig.config(),
-    );
+    )
+    .with_feed(rig.feed.clone());
     let shutdown = Shutdown::new();
     let task = {
         let shutdown = shutdown.clone();
@@ -163,6 +175,8 @@ async fn events_become_rows_daily_aggregates_and_cache_entries(rig: Rig) {
     negative.mid = Decimal::from(-5);
     publish(rig.bus.as_ref(), &rig.topic, &negative).await;
 
+    // Watching from before the first event: it sees each currency move forward.
+    let mut watch = rig.feed.watch();
     run_until(&rig, 360).await;
     assert_eq!(rig.store.observation_count(None).await.unwrap(), 360);
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
@@ -196,6 +210,31 @@ async fn events_become_rows_daily_aggregates_and_cache_entries(rig: Rig) {
             .unwrap();
         assert_eq!(cached.recorded_at, newest, "{currency}");
     }
+
+    // The feed announced the stored latest quotes: the watcher's last word on each
+    // currency is the store's.
+    let mut announced: std::collections::BTreeMap<CurrencyCode, Quote> = Default::default();
+    let all: Vec<CurrencyCode> = CURRENCIES
+        .iter()
+        .map(|c| CurrencyCode::parse(c).unwrap())
+        .collect();
+    let mut stored = rig.store.latest_quotes(&all).await.unwrap();
+    stored.sort_by_key(|q| q.currency);
+    eventually(
+        Duration::from_secs(10),
+        Duration::ZERO,
+        async || {
+            if let Ok(changes) =
+                tokio::time::timeout(Duration::from_millis(200), watch.changes()).await
+            {
+                announced.extend(changes.into_iter().map(|q| (q.currency, q)));
+            }
+            announced.values().cloned().collect::<Vec<_>>()
+        },
+        |seen| *seen == stored,
+    )
+    .await;
+    assert_eq!(announced.into_values().collect::<Vec<_>>(), stored);
 
     // Both bad records are in the dead-letter topic with their reasons.
     let mut dlq = rig

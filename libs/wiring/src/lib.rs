@@ -7,6 +7,6 @@ pub mod monitor;
 pub mod settings;
 
 pub use settings::{
-    Backends, CommonSettings, connect_cache, connect_store, open_backends, rate_cache_ttl,
-    rates_topic,
+    Backends, CommonSettings, connect_cache, connect_feed, connect_store, open_backends,
+    rate_cache_ttl, rates_topic,
 };

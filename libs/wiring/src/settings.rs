@@ -100,6 +100,17 @@ pub async fn connect_store(config: &StoreConfig) -> anyhow::Result<Arc<dyn RateS
         .with_context(|| format!("opening TRAVEL_DATABASE_URL ({})", config.url))
 }
 
+/// The latest quotes' change feed, on the cache's server and prefix: in-process for
+/// `memory://`, Redis pub/sub across processes otherwise.
+pub async fn connect_feed(config: &CacheConfig) -> anyhow::Result<Arc<dyn travel_feed::QuoteFeed>> {
+    travel_feed::connect(config).await.with_context(|| {
+        format!(
+            "opening the change feed on TRAVEL_CACHE_URL ({})",
+            config.url
+        )
+    })
+}
+
 pub async fn connect_cache(config: &CacheConfig) -> anyhow::Result<Arc<dyn Cache>> {
     travel_cache::connect(config)
         .await

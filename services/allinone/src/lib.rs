@@ -179,12 +179,15 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     // The pipeline: the processor consumes what the ingestor loop publishes. Neither
     // delays start-up: unreachable sources only make the loop's runs fail.
     let bus = travel_bus::connect(&config.bus)?;
+    // In one process the feed is an in-process broadcast (a memory cache URL).
+    let feed = travel_wiring::connect_feed(&config.common.cache).await?;
     let processor = travel_processor::Processor::new(
         bus.clone(),
         store.clone(),
         cache.clone(),
         config.processor.clone(),
-    );
+    )
+    .with_feed(feed);
     let processor_shutdown = shutdown.child();
     tasks.push((
         "processor",

@@ -17,6 +17,7 @@ use travel_cache::Cache;
 use travel_cache::latest_quotes;
 use travel_domain::{Catalog, CurrencyCode, Observation};
 use travel_events::{RATES_TOPIC, decode};
+use travel_feed::QuoteFeed;
 use travel_runtime::context::{TRACEPARENT, continue_message_trace, trace_id};
 use travel_runtime::{ConfigError, Env, Shutdown};
 use travel_storage::{RateStore, StoreError};
@@ -89,6 +90,8 @@ pub struct Processor {
     bus: Arc<dyn Bus>,
     store: Arc<dyn RateStore>,
     cache: Arc<dyn Cache>,
+    /// Where moved-forward latest quotes are announced (rate streams, alerts).
+    feed: Option<Arc<dyn QuoteFeed>>,
     catalog: Catalog,
     config: ProcessorConfig,
 }
@@ -104,9 +107,16 @@ impl Processor {
             bus,
             store,
             cache,
+            feed: None,
             catalog: Catalog::new(),
             config,
         }
+    }
+
+    /// Announces each batch's now-latest quotes on `feed` after they are stored.
+    pub fn with_feed(mut self, feed: Arc<dyn QuoteFeed>) -> Self {
+        self.feed = Some(feed);
+        self
     }
 
     /// Consumes until `shutdown` fires. A batch in progress is finished (written and
@@ -248,8 +258,9 @@ impl Processor {
         })
     }
 
-    /// Puts the now-latest quote of every touched currency into the cache (read back
-    /// from the store: a replayed old event must not overwrite a newer quote).
+    /// Puts the now-latest quote of every touched currency into the cache and announces
+    /// it on the feed (read back from the store: a replayed old event must not
+    /// overwrite a newer quote; the feed passes on only quotes that moved forward).
     async fn refresh_cache(&self, observations: &[Observation]) {
         let touched: Vec<CurrencyCode> = observations
             .iter()
@@ -273,6 +284,12 @@ impl Processor {
         if let Err(error) = latest_quotes::write(&*self.cache, &quotes, self.config.rate_ttl).await
         {
             travel_cache::log_failure(&error, "cache refresh failed");
+        }
+        if let Some(feed) = &self.feed
+            && let Err(error) = feed.announce(&quotes).await
+        {
+            // Stored and cached all the same: watchers catch up from the feed's state.
+            tracing::warn!(%error, "latest quotes not announced");
         }
     }
 }

@@ -64,8 +64,10 @@ async fn main() -> anyhow::Result<()> {
     let health_server =
         tokio::spawn(async move { health.serve(listener, health_shutdown, serving.drain).await });
 
+    let feed = travel_wiring::connect_feed(&common.cache).await?;
     let processor =
-        travel_processor::Processor::new(bus, backends.store.clone(), backends.cache, config);
+        travel_processor::Processor::new(bus, backends.store.clone(), backends.cache, config)
+            .with_feed(feed);
     let processed = processor.run(shutdown.clone()).await;
     // A consumer that failed takes the health endpoint down with it.
     shutdown.trigger();
