@@ -19,42 +19,51 @@ fn free_port() -> u16 {
 }
 
 /// Starts the real all-in-one binary on a free port; returns it once /health is 200.
+/// A port found free can be taken before the child binds it (the other tests'
+/// processes bind ephemeral ports too): a child that exits early is started again on
+/// another port.
 async fn spawn(
     data_dir: &std::path::Path,
     extra: &[(&str, String)],
 ) -> (tokio::process::Child, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_travel-allinone"));
-    command
-        .env("TRAVEL_DATA_DIR", data_dir)
-        .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
-        .env("TRAVEL_INGEST_EVERY", "off")
-        .env("TRAVEL_RANKING_EVERY", "off")
-        .env("TRAVEL_RATE_LIMIT", "100000000")
-        .env("TRAVEL_SELECTION_LIMIT", "0")
-        .env("TRAVEL_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    for (key, value) in extra {
-        command.env(key, value);
-    }
-    let child = command.spawn().unwrap();
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/health")).send().await
-            && r.status().is_success()
-        {
-            break;
+    for _attempt in 0..5 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_travel-allinone"));
+        command
+            .env("TRAVEL_DATA_DIR", data_dir)
+            .env("TRAVEL_GATEWAY_ADDR", format!("127.0.0.1:{port}"))
+            .env("TRAVEL_INGEST_EVERY", "off")
+            .env("TRAVEL_RANKING_EVERY", "off")
+            .env("TRAVEL_RATE_LIMIT", "100000000")
+            .env("TRAVEL_SELECTION_LIMIT", "0")
+            .env("TRAVEL_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        for (key, value) in extra {
+            command.env(key, value);
         }
-        assert!(
-            Instant::now() < deadline,
-            "all-in-one did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut child = command.spawn().unwrap();
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(r) = http.get(format!("{base}/health")).send().await
+                && r.status().is_success()
+            {
+                return (child, base);
+            }
+            if child.try_wait().unwrap().is_some() {
+                eprintln!("the all-in-one exited before answering on port {port}; again");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "all-in-one did not become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
-    (child, base)
+    panic!("the all-in-one exited before answering, five times");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
