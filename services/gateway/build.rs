@@ -20,7 +20,9 @@ its documentation is at <a href="/docs">/docs</a>.</p>
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let dist = manifest.join("../../web/dist");
-    // Also when absent: the build script runs again once the app is built.
+    // Also when absent: the build script runs again once the app is built. Cargo
+    // compares modification times, so a web/dist put back with old ones (mv, tar)
+    // goes unnoticed: `touch web/dist/index.html`. Vite writes fresh files.
     println!("cargo:rerun-if-changed={}", dist.display());
     let folder = if dist.join("index.html").is_file() {
         dist.canonicalize().expect("web/dist")

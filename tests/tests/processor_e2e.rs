@@ -125,6 +125,52 @@ async fn publish(bus: &dyn Bus, topic: &str, observation: &Observation) {
         .unwrap();
 }
 
+/// Events `range`, every tenth twice, as a retrying ingestor would publish them.
+#[cfg(feature = "infra")]
+fn with_redeliveries(range: std::ops::Range<u32>) -> Vec<Observation> {
+    range
+        .flat_map(|i| std::iter::repeat_n(i, if i % 10 == 0 { 2 } else { 1 }))
+        .map(event)
+        .collect()
+}
+
+/// How many distinct observations the first `count` events are.
+#[cfg(feature = "infra")]
+fn distinct_events(count: u32) -> u64 {
+    (0..count)
+        .map(event)
+        .map(|e| (e.currency, e.source, e.recorded_at))
+        .collect::<BTreeSet<_>>()
+        .len() as u64
+}
+
+/// A processor running in the background with small batches (a stream still flows
+/// when a fault strikes); stop it with the shutdown, or abort the task to kill it.
+#[cfg(feature = "infra")]
+fn spawn_processor(
+    rig: &Rig,
+    batch_size: usize,
+) -> (
+    Shutdown,
+    tokio::task::JoinHandle<Result<(), travel_bus::BusError>>,
+) {
+    let processor = Processor::new(
+        rig.bus.clone(),
+        rig.store.clone(),
+        rig.cache.clone(),
+        ProcessorConfig {
+            batch_size,
+            ..rig.config()
+        },
+    );
+    let shutdown = Shutdown::new();
+    let task = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { processor.run(shutdown).await })
+    };
+    (shutdown, task)
+}
+
 /// Runs a processor until the store holds `expected` observations, then stops it
 /// gracefully.
 async fn run_until(rig: &Rig, expected: u64) {
@@ -422,36 +468,14 @@ async fn kafka_broker_restarted_mid_stream_nothing_is_lost_or_doubled() {
         .ensure_topics(&[&rig.topic, &dead_letter_topic(&rig.topic)])
         .await
         .unwrap();
-    let config = ProcessorConfig {
-        // Small batches: the stream is still flowing when the broker goes down.
-        batch_size: 10,
-        ..rig.config()
-    };
-    let processor = Processor::new(
-        rig.bus.clone(),
-        rig.store.clone(),
-        rig.cache.clone(),
-        config,
-    );
-    let shutdown = Shutdown::new();
-    let task = {
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move { processor.run(shutdown).await })
-    };
-    let distinct_before = |wave: u32| {
-        (0..wave * WAVE)
-            .map(event)
-            .map(|e| (e.currency, e.source, e.recorded_at))
-            .collect::<BTreeSet<_>>()
-            .len() as u64
-    };
+    // Small batches: the stream is still flowing when the broker goes down.
+    let (shutdown, task) = spawn_processor(&rig, 10);
+    let distinct_before = |wave: u32| distinct_events(wave * WAVE);
     let mut restarts_mid_stream = 0;
     for wave in 0..WAVES {
         // All in flight at once (the broker writes each record to S3), every tenth
-        // twice as a retrying ingestor would; all acknowledged before any kill.
-        let copies = (wave * WAVE..(wave + 1) * WAVE)
-            .flat_map(|i| std::iter::repeat_n(i, if i % 10 == 0 { 2 } else { 1 }));
-        let events: Vec<Observation> = copies.map(event).collect();
+        // twice; all acknowledged before any kill.
+        let events = with_redeliveries(wave * WAVE..(wave + 1) * WAVE);
         futures::future::join_all(
             events
                 .iter()
@@ -534,34 +558,14 @@ async fn kafka_partitioned_while_ingesting_and_the_processor_killed_nothing_is_l
         let bus = rig.bus.clone();
         let topic = rig.topic.clone();
         async move {
-            // Every tenth twice, as a retrying ingestor would.
-            let events: Vec<Observation> = range
-                .flat_map(|i| std::iter::repeat_n(i, if i % 10 == 0 { 2 } else { 1 }))
-                .map(event)
-                .collect();
+            let events = with_redeliveries(range);
             futures::future::join_all(events.iter().map(|e| publish(bus.as_ref(), &topic, e)))
                 .await;
         }
     };
     publish_all(0..BEFORE).await;
-    let start = || {
-        let processor = Processor::new(
-            rig.bus.clone(),
-            rig.store.clone(),
-            rig.cache.clone(),
-            ProcessorConfig {
-                // Small batches: the stream is still flowing when the partition starts.
-                batch_size: 5,
-                ..rig.config()
-            },
-        );
-        let shutdown = Shutdown::new();
-        let task = {
-            let shutdown = shutdown.clone();
-            tokio::spawn(async move { processor.run(shutdown).await })
-        };
-        (shutdown, task)
-    };
+    // Small batches: the stream is still flowing when the partition starts.
+    let start = || spawn_processor(&rig, 5);
     let (_, first) = start();
     let stored = eventually(
         Duration::from_secs(60),
@@ -588,11 +592,7 @@ async fn kafka_partitioned_while_ingesting_and_the_processor_killed_nothing_is_l
     proxy.set(Mode::Pass);
     during.await.expect("every publish of the outage delivered");
     let (shutdown, second) = start();
-    let expected = (0..BEFORE + DURING)
-        .map(event)
-        .map(|e| (e.currency, e.source, e.recorded_at))
-        .collect::<BTreeSet<_>>()
-        .len() as u64;
+    let expected = distinct_events(BEFORE + DURING);
     let stored = eventually(
         Duration::from_secs(90),
         Duration::from_millis(50),

@@ -101,17 +101,8 @@ async fn follow(
         // Subscribed before reading the hash: a change in between arrives twice at
         // worst, and the hub keeps the newest.
         match subscriber.subscribe(channel.as_str()).await {
-            Ok(()) => match client
-                .hgetall::<HashMap<String, String>, _>(key.as_str())
-                .await
-            {
-                Ok(current) => {
-                    let quotes: Vec<Quote> = current.values().filter_map(|v| decode(v)).collect();
-                    hub.apply(&quotes);
-                    break;
-                }
-                Err(error) => tracing::warn!(%error, "feed: current quotes not read; retrying"),
-            },
+            Ok(()) if resync(&hub, &client, &key).await => break,
+            Ok(()) => {}
             Err(error) => tracing::warn!(%error, "feed: not subscribed; retrying"),
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -144,13 +135,18 @@ async fn follow(
     }
 }
 
-async fn resync(hub: &Hub, client: &Client, key: &str) {
+/// Applies the current quotes from the hash; false when Redis did not answer.
+async fn resync(hub: &Hub, client: &Client, key: &str) -> bool {
     match client.hgetall::<HashMap<String, String>, _>(key).await {
         Ok(current) => {
             let quotes: Vec<Quote> = current.values().filter_map(|v| decode(v)).collect();
             hub.apply(&quotes);
+            true
         }
-        Err(error) => tracing::warn!(%error, "feed: current quotes not re-read"),
+        Err(error) => {
+            tracing::warn!(%error, "feed: current quotes not read");
+            false
+        }
     }
 }
 

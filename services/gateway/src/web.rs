@@ -52,27 +52,25 @@ pub async fn fallback(method: Method, uri: Uri, request_headers: HeaderMap) -> R
         return StatusCode::NOT_FOUND.into_response();
     }
     let path = uri.path();
-    let mut status = StatusCode::OK;
-    let (file, cache) = if is_app_route(path) {
-        ("index.html", REVALIDATE)
-    } else if Assets::get(path.trim_start_matches('/')).is_none()
-        && is_page_navigation(path, &request_headers)
-    {
-        status = StatusCode::NOT_FOUND;
-        ("index.html", REVALIDATE)
-    } else {
-        let file = path.trim_start_matches('/');
-        if file == "index.html" || file.is_empty() {
-            return StatusCode::NOT_FOUND.into_response();
-        }
+    let file = path.trim_start_matches('/');
+    // The page answers the app's paths; its own name is not one of them.
+    let found = (file != "index.html").then(|| Assets::get(file)).flatten();
+    let page = || Assets::get("index.html");
+    let (asset, status, cache) = if is_app_route(path) {
+        (page(), StatusCode::OK, REVALIDATE)
+    } else if let Some(asset) = found {
         let cache = if file.starts_with("assets/") {
             IMMUTABLE
         } else {
             SHORT
         };
-        (file, cache)
+        (Some(asset), StatusCode::OK, cache)
+    } else if is_page_navigation(path, &request_headers) {
+        (page(), StatusCode::NOT_FOUND, REVALIDATE)
+    } else {
+        (None, StatusCode::NOT_FOUND, REVALIDATE)
     };
-    let Some(asset) = Assets::get(file) else {
+    let Some(asset) = asset else {
         // The envelope middleware renders it, naming the path.
         return StatusCode::NOT_FOUND.into_response();
     };
