@@ -62,7 +62,8 @@ chroot "$root" sh -c 'for bin in /usr/local/bin/*; do
   done; test -x /bin/sleep'
 echo "ldd: every binary's libraries are in the image"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source deploy/scripts/lib.sh
+port=$(free_port)
 # A private mount namespace: the root read-only, /proc, /dev and a /tmp of its own.
 unshare --mount --fork bash -s "$root" "$port" "$binaries" <<'EOF'
 set -euo pipefail

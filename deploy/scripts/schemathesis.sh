@@ -40,16 +40,10 @@ TRAVEL_DATA_DIR=$data TRAVEL_GATEWAY_ADDR=127.0.0.1:$port TRAVEL_INGEST_EVERY=of
   TRAVEL_RATE_LIMIT=100000000 TRAVEL_SELECTION_LIMIT=0 TRAVEL_LOG=warn \
   "$target/debug/travel-allinone" >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
-  if curl -fsS "http://127.0.0.1:$port/openapi.json" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$log" >&2; echo "the all-in-one exited" >&2; exit 1; fi
-  sleep 0.5
-done
+source deploy/scripts/lib.sh
+wait_for "http://127.0.0.1:$port/openapi.json" "$pid" "$log"
 # The shipped dataset is seeded at first start; wait until the rates answer.
-for _ in $(seq 1 600); do
-  if curl -fsS "http://127.0.0.1:$port/api/v1/currencies/latest?symbols=USD" >/dev/null 2>&1; then break; fi
-  sleep 0.5
-done
+wait_for "http://127.0.0.1:$port/api/v1/currencies/latest?symbols=USD" "$pid" "$log"
 
 # The document itself first: valid OpenAPI 3.1.
 curl -fsS "http://127.0.0.1:$port/openapi.json" -o "$data/openapi.json"

@@ -23,7 +23,7 @@ target=${CARGO_TARGET_DIR:-$PWD/target}
 cargo build --workspace --no-default-features --features travel-leadership/lease \
   --bin travel-allinone --bin gateway
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source deploy/scripts/lib.sh
 port=$(free_port); degraded_port=$(free_port); remittance_port=$(free_port); source=$(free_port)
 currency=$(free_port); history=$(free_port); ranking=$(free_port); stopped=$(free_port)
 data=$(mktemp -d)
@@ -34,16 +34,6 @@ cleanup() {
   rm -rf "$data"
 }
 trap cleanup EXIT
-
-wait_for() { # url pid log
-  for _ in $(seq 1 600); do
-    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$2" 2>/dev/null; then cat "$3" >&2; echo "exited before answering $1" >&2; return 1; fi
-    sleep 0.5
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
 
 # The all-in-one as `make run` offline: the shipped history only.
 TRAVEL_DATA_DIR=$data TRAVEL_GATEWAY_ADDR=127.0.0.1:$port TRAVEL_INGEST_EVERY=off \
