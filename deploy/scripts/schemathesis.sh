@@ -50,12 +50,16 @@ curl -fsS "http://127.0.0.1:$port/openapi.json" -o "$data/openapi.json"
 "$venv/bin/openapi-spec-validator" "$data/openapi.json"
 
 status=0
+# The live rate stream never ends by design, and schemathesis reads a body to its
+# end: it is left out here; tests/tests/e2e/stream.rs covers its answers, bad input
+# included.
 # One worker: with more, CPython 3.11's parser fails inside hypothesis' threads
 # ("AST constructor recursion depth mismatch"), a fault of the tool, not of an answer.
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --phases examples,coverage,fuzzing,stateful \
   --mode all \
+  --exclude-path /api/v1/stream/rates \
   --max-examples "${API_CHECK_EXAMPLES:-60}" \
   --seed "${API_CHECK_SEED:-20261203}" \
   --workers 1 \

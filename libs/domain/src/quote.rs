@@ -22,6 +22,21 @@ pub struct Quote {
     pub source: String,
 }
 
+impl Quote {
+    /// Whether this quote moves its currency forward from `current`: a later
+    /// observation, or a corrected one at the same time. Announcements and reads may
+    /// race; an older quote never replaces a newer one.
+    pub fn supersedes(&self, current: Option<&Quote>) -> bool {
+        match current {
+            None => true,
+            Some(current) => {
+                self.recorded_at > current.recorded_at
+                    || (self.recorded_at == current.recorded_at && self != current)
+            }
+        }
+    }
+}
+
 /// The identity quote of KRW itself: exact by definition, never stored.
 pub fn krw_identity(at: DateTime<Utc>) -> Quote {
     Quote {

@@ -27,17 +27,6 @@ pub struct Hub {
     watchers: Mutex<Vec<Weak<Slot>>>,
 }
 
-/// Whether `candidate` moves its currency forward from `current`.
-fn newer(candidate: &Quote, current: Option<&Quote>) -> bool {
-    match current {
-        None => true,
-        Some(current) => {
-            candidate.recorded_at > current.recorded_at
-                || (candidate.recorded_at == current.recorded_at && candidate != current)
-        }
-    }
-}
-
 impl Hub {
     pub fn new() -> Self {
         Self::default()
@@ -51,7 +40,7 @@ impl Hub {
             quotes
                 .iter()
                 .filter(|quote| {
-                    if newer(quote, current.get(&quote.currency)) {
+                    if quote.supersedes(current.get(&quote.currency)) {
                         current.insert(quote.currency, (*quote).clone());
                         true
                     } else {

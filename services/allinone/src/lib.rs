@@ -116,17 +116,25 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         backends.catalog.clone(),
     );
 
+    // In one process the feed is an in-process broadcast (a memory cache URL): the
+    // processor announces on it, the currency service's rate streams watch it.
+    let feed = travel_wiring::connect_feed(&config.common.cache).await?;
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
     let currency_listener = travel_currency::LISTEN.bind(config.currency_addr).await?;
     let currency_addr = currency_listener.local_addr()?;
-    let (currency_backends, currency_config, currency_shutdown) =
-        (backends.clone(), config.currency.clone(), shutdown.child());
+    let (currency_backends, currency_feed, currency_config, currency_shutdown) = (
+        backends.clone(),
+        feed.clone(),
+        config.currency.clone(),
+        shutdown.child(),
+    );
     tasks.push((
         "currency",
         tokio::spawn(async move {
             travel_currency::serve(
                 currency_listener,
                 currency_backends,
+                currency_feed,
                 &currency_config,
                 currency_shutdown,
             )
@@ -179,8 +187,6 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     // The pipeline: the processor consumes what the ingestor loop publishes. Neither
     // delays start-up: unreachable sources only make the loop's runs fail.
     let bus = travel_bus::connect(&config.bus)?;
-    // In one process the feed is an in-process broadcast (a memory cache URL).
-    let feed = travel_wiring::connect_feed(&config.common.cache).await?;
     let processor = travel_processor::Processor::new(
         bus.clone(),
         store.clone(),

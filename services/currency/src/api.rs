@@ -1,6 +1,6 @@
 //! The `travel.currency.v1.CurrencyService` implementation.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,13 +10,16 @@ use travel_domain::money::parse_amount;
 use travel_domain::price_index::{BigMacPrice, bigmac_index, composite_index};
 use travel_domain::quote::{convert, cross_rate, krw_identity};
 use travel_domain::{ApiError, Catalog, CountryCode, CurrencyCode, CurrencyInfo, Quote};
+use travel_feed::QuoteFeed;
 use travel_proto::common::v1::{Decimal as ProtoDecimal, ReadSource};
 use travel_proto::currency::v1 as pb;
 use travel_proto::currency::v1::currency_service_server::CurrencyService;
+use travel_runtime::Shutdown;
 use travel_runtime::status::respond;
 use travel_storage::RateStore;
 
 use crate::quotes::{QuoteReader, ReadFrom};
+use crate::watch::RateStream;
 
 /// More symbols than the catalog holds cannot be a real request.
 const MAX_SYMBOLS: usize = 100;
@@ -25,9 +28,12 @@ pub struct CurrencyApi {
     reader: QuoteReader,
     store: Arc<dyn RateStore>,
     catalog: Arc<Catalog>,
+    feed: Arc<dyn QuoteFeed>,
+    /// Ends the rate streams, which would otherwise hold the server's shutdown open.
+    shutdown: Shutdown,
 }
 
-fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+pub(crate) fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: at.timestamp(),
         nanos: at.timestamp_subsec_nanos() as i32,
@@ -45,6 +51,70 @@ fn read_source(from: ReadFrom) -> i32 {
     }
 }
 
+/// A validated rates request: units of `base` per one unit of each symbol.
+pub(crate) struct RatesQuery {
+    pub base: CurrencyCode,
+    pub symbols: Vec<CurrencyCode>,
+}
+
+/// Rates made from quotes, and the asked currencies they could not be made for.
+pub(crate) struct Priced {
+    pub rates: Vec<pb::Rate>,
+    pub unavailable: Vec<String>,
+    /// The newest quote used.
+    pub newest: Option<DateTime<Utc>>,
+}
+
+impl RatesQuery {
+    /// The currencies whose quotes the rates are made from.
+    pub fn wanted(&self) -> Vec<CurrencyCode> {
+        let mut wanted = self.symbols.clone();
+        if !wanted.contains(&self.base) {
+            wanted.push(self.base);
+        }
+        wanted
+    }
+
+    /// The rates of `codes` against the base (cross rates through KRW).
+    pub fn rates(&self, quotes: &HashMap<CurrencyCode, Quote>, codes: &[CurrencyCode]) -> Priced {
+        let base = self.base;
+        let mut priced = Priced {
+            rates: Vec::new(),
+            unavailable: Vec::new(),
+            newest: None,
+        };
+        let base_quote = quotes.get(&base);
+        for code in codes {
+            let (Some(base_quote), Some(quote)) = (base_quote, quotes.get(code)) else {
+                priced.unavailable.push(code.to_string());
+                continue;
+            };
+            let Some(rate) = cross_rate(base_quote.mid, quote.mid) else {
+                priced.unavailable.push(code.to_string());
+                continue;
+            };
+            let as_of = quote.recorded_at.min(base_quote.recorded_at);
+            priced.newest = priced
+                .newest
+                .max(Some(quote.recorded_at.max(base_quote.recorded_at)));
+            let source = if base == CurrencyCode::KRW || base_quote.source == quote.source {
+                quote.source.clone()
+            } else if *code == CurrencyCode::KRW {
+                base_quote.source.clone()
+            } else {
+                format!("{}/{}", quote.source, base_quote.source)
+            };
+            priced.rates.push(pb::Rate {
+                currency_code: code.to_string(),
+                rate: Some(decimal(rate)),
+                as_of: Some(timestamp(as_of)),
+                source,
+            });
+        }
+        priced
+    }
+}
+
 fn quote_message(quote: &Quote) -> pb::Quote {
     pb::Quote {
         currency_code: quote.currency.to_string(),
@@ -58,12 +128,24 @@ fn quote_message(quote: &Quote) -> pb::Quote {
 }
 
 impl CurrencyApi {
-    pub fn new(reader: QuoteReader, store: Arc<dyn RateStore>, catalog: Arc<Catalog>) -> Self {
+    pub fn new(
+        reader: QuoteReader,
+        store: Arc<dyn RateStore>,
+        catalog: Arc<Catalog>,
+        feed: Arc<dyn QuoteFeed>,
+        shutdown: Shutdown,
+    ) -> Self {
         Self {
             reader,
             store,
             catalog,
+            feed,
+            shutdown,
         }
+    }
+
+    pub(crate) fn feed(&self) -> &dyn QuoteFeed {
+        self.feed.as_ref()
     }
 
     /// A supported currency, or the error that says why `raw` is not one.
@@ -103,7 +185,7 @@ impl CurrencyApi {
     async fn quotes(
         &self,
         codes: &[CurrencyCode],
-    ) -> Result<(std::collections::HashMap<CurrencyCode, Quote>, ReadFrom), ApiError> {
+    ) -> Result<(HashMap<CurrencyCode, Quote>, ReadFrom), ApiError> {
         let stored: Vec<CurrencyCode> = codes
             .iter()
             .copied()
@@ -122,24 +204,26 @@ impl CurrencyApi {
         Ok((quotes, read.from))
     }
 
-    async fn latest_rates(
+    /// The base and symbols of a latest-rates or watch request, validated.
+    pub(crate) fn rates_query(
         &self,
-        request: pb::GetLatestRatesRequest,
-    ) -> Result<pb::GetLatestRatesResponse, ApiError> {
-        let base = if request.base.trim().is_empty() {
+        base: &str,
+        raw_symbols: &[String],
+    ) -> Result<RatesQuery, ApiError> {
+        let base = if base.trim().is_empty() {
             CurrencyCode::KRW
         } else {
-            self.currency("base", &request.base)?.code
+            self.currency("base", base)?.code
         };
-        if request.symbols.len() > MAX_SYMBOLS {
+        if raw_symbols.len() > MAX_SYMBOLS {
             return Err(ApiError::invalid_parameter(
                 "symbols",
-                &format!("{} codes", request.symbols.len()),
+                &format!("{} codes", raw_symbols.len()),
                 &format!("at most {MAX_SYMBOLS} comma-separated currency codes"),
             ));
         }
         let mut symbols = Vec::new();
-        if request.symbols.is_empty() {
+        if raw_symbols.is_empty() {
             symbols.extend(
                 self.catalog
                     .active_currencies()
@@ -148,57 +232,40 @@ impl CurrencyApi {
             );
         } else {
             let mut seen = HashSet::new();
-            for raw in &request.symbols {
+            for raw in raw_symbols {
                 let code = self.currency("symbols", raw)?.code;
                 if seen.insert(code) {
                     symbols.push(code);
                 }
             }
         }
+        Ok(RatesQuery { base, symbols })
+    }
 
-        let mut wanted = symbols.clone();
-        if !wanted.contains(&base) {
-            wanted.push(base);
-        }
-        let (quotes, from) = self.quotes(&wanted).await?;
+    /// The latest quotes a rates query needs (its symbols and its base).
+    pub(crate) async fn quotes_for(
+        &self,
+        query: &RatesQuery,
+    ) -> Result<(HashMap<CurrencyCode, Quote>, ReadFrom), ApiError> {
+        self.quotes(&query.wanted()).await
+    }
 
-        let mut rates = Vec::new();
-        let mut unavailable = Vec::new();
-        let mut newest: Option<DateTime<Utc>> = None;
-        let base_quote = quotes.get(&base);
-        for code in &symbols {
-            let (Some(base_quote), Some(quote)) = (base_quote, quotes.get(code)) else {
-                unavailable.push(code.to_string());
-                continue;
-            };
-            let Some(rate) = cross_rate(base_quote.mid, quote.mid) else {
-                unavailable.push(code.to_string());
-                continue;
-            };
-            let as_of = quote.recorded_at.min(base_quote.recorded_at);
-            newest = newest.max(Some(quote.recorded_at.max(base_quote.recorded_at)));
-            let source = if base == CurrencyCode::KRW || base_quote.source == quote.source {
-                quote.source.clone()
-            } else if *code == CurrencyCode::KRW {
-                base_quote.source.clone()
-            } else {
-                format!("{}/{}", quote.source, base_quote.source)
-            };
-            rates.push(pb::Rate {
-                currency_code: code.to_string(),
-                rate: Some(decimal(rate)),
-                as_of: Some(timestamp(as_of)),
-                source,
-            });
-        }
+    async fn latest_rates(
+        &self,
+        request: pb::GetLatestRatesRequest,
+    ) -> Result<pb::GetLatestRatesResponse, ApiError> {
+        let query = self.rates_query(&request.base, &request.symbols)?;
+        let (quotes, from) = self.quotes_for(&query).await?;
+        let priced = query.rates(&quotes, &query.symbols);
         Ok(pb::GetLatestRatesResponse {
-            base: base.to_string(),
-            rates,
-            unavailable,
-            newest_quote_at: newest.map(timestamp),
+            base: query.base.to_string(),
+            rates: priced.rates,
+            unavailable: priced.unavailable,
+            newest_quote_at: priced.newest.map(timestamp),
             read_source: read_source(from),
             cache_hit: from == ReadFrom::Cache,
-            fresh_until: newest
+            fresh_until: priced
+                .newest
                 .and_then(|at| self.reader.fresh_until(at, Utc::now()))
                 .map(timestamp),
         })
@@ -383,5 +450,17 @@ impl CurrencyService for CurrencyApi {
         request: Request<pb::GetPriceIndexRequest>,
     ) -> Result<Response<pb::GetPriceIndexResponse>, Status> {
         respond(self.price_index(request.into_inner()).await)
+    }
+
+    type WatchRatesStream = RateStream;
+
+    async fn watch_rates(
+        &self,
+        request: Request<pb::WatchRatesRequest>,
+    ) -> Result<Response<Self::WatchRatesStream>, Status> {
+        respond(
+            self.watch_rates_stream(request.into_inner(), self.shutdown.clone())
+                .await,
+        )
     }
 }

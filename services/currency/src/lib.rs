@@ -2,13 +2,18 @@
 //! catalog, conversion and Big Mac price indices over gRPC.
 //!
 //! Reads go to the cache first and to the database on a miss (filling the cache);
-//! every answer says which one served it.
+//! every answer says which one served it. `WatchRates` streams the changes the
+//! processor announces on the feed.
 
 mod api;
 mod config;
 mod quotes;
+mod watch;
+
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use travel_feed::QuoteFeed;
 use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
 use travel_runtime::grpc::{GrpcServer, Identity};
 use travel_runtime::{Listen, Shutdown};
@@ -28,6 +33,7 @@ pub const LISTEN: Listen = Listen {
 pub async fn serve(
     listener: TcpListener,
     deps: Backends,
+    feed: Arc<dyn QuoteFeed>,
     config: &CurrencyConfig,
     shutdown: Shutdown,
 ) -> Result<(), tonic::transport::Error> {
@@ -42,7 +48,13 @@ pub async fn serve(
         config.rate_ttl,
         config.missing_ttl,
     );
-    let api = CurrencyApi::new(reader, deps.store.clone(), deps.catalog.clone());
+    let api = CurrencyApi::new(
+        reader,
+        deps.store.clone(),
+        deps.catalog.clone(),
+        feed,
+        shutdown.clone(),
+    );
     server.add_service(CurrencyServiceServer::new(api));
     travel_wiring::monitor::start_monitor(
         server.health(),

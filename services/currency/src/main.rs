@@ -25,10 +25,11 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let backends = open_backends(&common).await?;
+    let feed = travel_wiring::connect_feed(&common.cache).await?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
     let listener = travel_currency::LISTEN.bind(addr).await?;
     tracing::info!(%addr, database = backends.store.backend(), cache = backends.cache.backend(), "currency service listening");
-    travel_currency::serve(listener, backends, &config, shutdown).await?;
+    travel_currency::serve(listener, backends, feed, &config, shutdown).await?;
     Ok(())
 }

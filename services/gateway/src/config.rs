@@ -31,6 +31,12 @@ pub struct GatewayConfig {
     pub serving: ServingSettings,
     /// Identical reads in flight at once share one upstream call.
     pub coalesce_reads: bool,
+    /// Rate streams (SSE, gRPC-Web) one client IP may hold open at once.
+    pub streams_per_client: usize,
+    /// The reconnection delay a rate stream asks of its client (SSE `retry`).
+    pub stream_retry: Duration,
+    /// How often an idle SSE stream sends a comment line.
+    pub stream_heartbeat: Duration,
 }
 
 impl GatewayConfig {
@@ -82,6 +88,13 @@ impl GatewayConfig {
             trust_forwarded_for: env.bool("TRAVEL_TRUST_FORWARDED_FOR", false)?,
             serving: ServingSettings::from_env(env)?,
             coalesce_reads: env.bool("TRAVEL_COALESCE_READS", true)?,
+            streams_per_client: env.parse("TRAVEL_STREAMS_PER_CLIENT", 10usize)?,
+            stream_retry: env.duration("TRAVEL_STREAM_RETRY", Duration::from_secs(3))?,
+            stream_heartbeat: env.duration_at_least(
+                "TRAVEL_STREAM_HEARTBEAT",
+                Duration::from_secs(15),
+                Duration::from_millis(100),
+            )?,
         })
     }
 }

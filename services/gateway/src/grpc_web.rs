@@ -15,6 +15,7 @@ use travel_proto::ranking::v1::{self as rpb, rpc as ranking};
 
 use travel_proto::rpc::Unary;
 
+use crate::streams::{Permit, Streams};
 use crate::upstream::Client;
 
 /// Runs `call` with the caller's request id (or a new one) in scope, so it travels
@@ -38,7 +39,55 @@ where
         .map(Response::new)
 }
 
-pub struct CurrencyProxy(pub Client<currency::CurrencyService>);
+/// The client's address as the gateway saw it (never what the browser put in a
+/// message): what per-client limits count.
+fn client_ip<T>(request: &Request<T>, trust_forwarded_for: bool) -> Option<std::net::IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    crate::middleware::client_ip(
+        &request.metadata().clone().into_headers(),
+        peer,
+        trust_forwarded_for,
+    )
+}
+
+pub struct CurrencyProxy {
+    pub client: Client<currency::CurrencyService>,
+    pub streams: Streams,
+    pub trust_forwarded_for: bool,
+}
+
+type RateStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<pb::WatchRatesResponse, Status>> + Send>>;
+
+/// The upstream's messages until it ends or the gateway drains; then UNAVAILABLE,
+/// which a client answers by reconnecting (to another replica).
+fn until_closed(
+    upstream: tonic::codec::Streaming<pb::WatchRatesResponse>,
+    streams: Streams,
+    permit: Permit,
+) -> RateStream {
+    Box::pin(futures::stream::unfold(
+        Some((upstream, streams, permit)),
+        |state| async move {
+            let (mut upstream, streams, permit) = state?;
+            tokio::select! {
+                biased;
+                () = streams.closed() => Some((
+                    Err(Status::unavailable("the gateway is shutting down; reconnect")),
+                    None,
+                )),
+                message = upstream.message() => match message {
+                    Ok(Some(message)) => Some((Ok(message), Some((upstream, streams, permit)))),
+                    Ok(None) => None,
+                    Err(status) => Some((Err(status), None)),
+                },
+            }
+        },
+    ))
+}
 
 #[tonic::async_trait]
 impl CurrencyService for CurrencyProxy {
@@ -47,7 +96,7 @@ impl CurrencyService for CurrencyProxy {
         request: Request<pb::GetLatestRatesRequest>,
     ) -> Result<Response<pb::GetLatestRatesResponse>, Status> {
         forward(request, |r| {
-            self.0.read(currency::GET_LATEST_RATES, r.into_inner())
+            self.client.read(currency::GET_LATEST_RATES, r.into_inner())
         })
         .await
     }
@@ -57,7 +106,7 @@ impl CurrencyService for CurrencyProxy {
         request: Request<pb::GetCurrencyRequest>,
     ) -> Result<Response<pb::GetCurrencyResponse>, Status> {
         forward(request, |r| {
-            self.0.read(currency::GET_CURRENCY, r.into_inner())
+            self.client.read(currency::GET_CURRENCY, r.into_inner())
         })
         .await
     }
@@ -67,7 +116,7 @@ impl CurrencyService for CurrencyProxy {
         request: Request<pb::ListCurrenciesRequest>,
     ) -> Result<Response<pb::ListCurrenciesResponse>, Status> {
         forward(request, |r| {
-            self.0.read(currency::LIST_CURRENCIES, r.into_inner())
+            self.client.read(currency::LIST_CURRENCIES, r.into_inner())
         })
         .await
     }
@@ -76,7 +125,10 @@ impl CurrencyService for CurrencyProxy {
         &self,
         request: Request<pb::ConvertRequest>,
     ) -> Result<Response<pb::ConvertResponse>, Status> {
-        forward(request, |r| self.0.read(currency::CONVERT, r.into_inner())).await
+        forward(request, |r| {
+            self.client.read(currency::CONVERT, r.into_inner())
+        })
+        .await
     }
 
     async fn get_price_index(
@@ -84,7 +136,28 @@ impl CurrencyService for CurrencyProxy {
         request: Request<pb::GetPriceIndexRequest>,
     ) -> Result<Response<pb::GetPriceIndexResponse>, Status> {
         forward(request, |r| {
-            self.0.read(currency::GET_PRICE_INDEX, r.into_inner())
+            self.client.read(currency::GET_PRICE_INDEX, r.into_inner())
+        })
+        .await
+    }
+
+    type WatchRatesStream = RateStream;
+
+    async fn watch_rates(
+        &self,
+        request: Request<pb::WatchRatesRequest>,
+    ) -> Result<Response<Self::WatchRatesStream>, Status> {
+        let ip = client_ip(&request, self.trust_forwarded_for);
+        let permit = self
+            .streams
+            .open(ip)
+            .map_err(|error| travel_runtime::status::to_status(&error))?;
+        forward(request, |r| async move {
+            let upstream = self
+                .client
+                .stream(currency::WATCH_RATES, r.into_inner())
+                .await?;
+            Ok(until_closed(upstream, self.streams.clone(), permit))
         })
         .await
     }
@@ -181,16 +254,12 @@ impl RankingProxy {
     where
         Answer: prost::Message + Default + Send + Sync + 'static,
     {
-        let peer = request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0);
-        let headers = request.metadata().clone().into_headers();
-        let client_ip = crate::middleware::client_ip(&headers, peer, self.trust_forwarded_for)
+        let client_ip = client_ip(&request, self.trust_forwarded_for)
             .map(|ip| ip.to_string())
             .unwrap_or_default();
-        let user_agent = headers
-            .get(http::header::USER_AGENT)
+        let user_agent = request
+            .metadata()
+            .get(http::header::USER_AGENT.as_str())
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();

@@ -10,6 +10,7 @@ mod grpc_web;
 mod middleware;
 mod openapi;
 mod routes;
+mod streams;
 mod upstream;
 mod views;
 mod web;
@@ -66,12 +67,14 @@ pub struct AppState {
     draining: Arc<AtomicBool>,
     trust_forwarded_for: bool,
     flights: coalesce::Flights,
+    streams: streams::Streams,
 }
 
 /// The gateway, ready to serve.
 pub struct Gateway {
     router: Router,
     draining: Arc<AtomicBool>,
+    streams: streams::Streams,
     drain: std::time::Duration,
 }
 
@@ -98,8 +101,14 @@ impl Gateway {
             draining: draining.clone(),
             trust_forwarded_for: config.trust_forwarded_for,
             flights,
+            streams: streams::Streams::new(
+                config.streams_per_client,
+                config.stream_retry,
+                config.stream_heartbeat,
+            ),
         };
         Ok(Self {
+            streams: state.streams.clone(),
             router: router(state, config, cache),
             draining,
             drain: config.serving.drain,
@@ -107,13 +116,16 @@ impl Gateway {
     }
 
     /// Serves until `shutdown` fires; then /readyz (and /health) answer 503 for the
-    /// drain period (so balancers stop routing here), and in-flight requests finish.
+    /// drain period (so balancers stop routing here), the rate streams end with a
+    /// retry hint, and in-flight requests finish.
     pub async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> std::io::Result<()> {
         let draining = self.draining.clone();
         let drain = self.drain;
+        let streams = self.streams.clone();
         let stop = async move {
             shutdown.wait().await;
             draining.store(true, Ordering::SeqCst);
+            streams.close_all();
             tokio::time::sleep(drain).await;
         };
         // No Nagle delay on responses written in more than one segment.
@@ -145,9 +157,12 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
         .merge(service_routes())
         .split_for_parts();
 
-    let currency_web = tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(
-        grpc_web::CurrencyProxy(state.currency.clone()),
-    ));
+    let currency_web =
+        tonic_web::GrpcWebLayer::new().layer(CurrencyServiceServer::new(grpc_web::CurrencyProxy {
+            client: state.currency.clone(),
+            streams: state.streams.clone(),
+            trust_forwarded_for: config.trust_forwarded_for,
+        }));
     let history_web = tonic_web::GrpcWebLayer::new().layer(HistoryServiceServer::new(
         grpc_web::HistoryProxy(state.history.clone()),
     ));
@@ -202,7 +217,7 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
 /// The REST operations; each handler's `#[utoipa::path]` gives both its route and its
 /// entry in the document, so the two cannot drift apart.
 fn api_routes() -> OpenApiRouter<AppState> {
-    use routes::{currency, history, ranking};
+    use routes::{currency, history, ranking, stream};
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(currency::catalog))
         .routes(routes!(currency::latest))
@@ -210,6 +225,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(currency::detail))
         .routes(routes!(currency::price_index_at_root))
         .routes(routes!(currency::convert))
+        .routes(routes!(stream::rates))
         .routes(routes!(history::history))
         .routes(routes!(history::stats))
         .routes(routes!(history::compare))

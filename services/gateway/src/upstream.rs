@@ -116,7 +116,8 @@ impl<S: Service> Client<S> {
             .await
     }
 
-    /// A server-streaming call; the deadline bounds the whole stream.
+    /// A server-streaming call. The deadline bounds the wait for its first answer
+    /// (the headers), not the stream: a rate stream lasts as long as it is watched.
     pub async fn stream<Req, Answer>(
         &self,
         method: ServerStreaming<S, Req, Answer>,

@@ -22,6 +22,7 @@ mod history;
 mod ingestor;
 mod openapi;
 mod ranking;
+mod stream;
 mod support;
 // The seven binaries as separate processes, as the chart runs them: `make test-infra`.
 #[cfg(feature = "infra")]

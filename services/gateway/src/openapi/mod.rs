@@ -304,7 +304,8 @@ pub fn document(api: OpenApi) -> Value {
     for (path, item) in paths.iter_mut() {
         let rest = path.starts_with("/api/");
         for (method, operation) in item.as_object_mut().expect("a path item").iter_mut() {
-            let read = rest && method == "get";
+            // A stream is neither cached nor answered with 304.
+            let read = rest && method == "get" && !path.starts_with(STREAMS);
             let operation = operation.as_object_mut().expect("an operation");
             if read {
                 let parameters = operation
@@ -373,6 +374,9 @@ fn if_none_match() -> Value {
         "schema": {"type": "string"},
     })
 }
+
+/// The prefix of the long-lived event streams.
+const STREAMS: &str = "/api/v1/stream/";
 
 /// Every REST read answers `304 Not Modified` to a matching If-None-Match.
 fn not_modified() -> Value {

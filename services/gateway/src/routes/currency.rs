@@ -23,6 +23,20 @@ pub struct LatestQuery {
     base: Option<String>,
 }
 
+/// The `symbols` parameter of the rates operations: absent for every currency (an
+/// empty list upstream); present, a list of codes the service validates.
+pub(crate) fn symbols(raw: Option<String>) -> Result<Vec<String>, Failure> {
+    match raw {
+        None => Ok(Vec::new()),
+        Some(raw) if raw.trim().is_empty() => Err(Failure(ApiError::invalid_parameter(
+            "symbols",
+            &raw,
+            "comma-separated ISO 4217 codes, or no symbols parameter for every currency",
+        ))),
+        Some(raw) => Ok(raw.split(',').map(|s| s.trim().to_string()).collect()),
+    }
+}
+
 /// Latest rates
 ///
 /// Units of `base` per one unit of each currency, from the newest stored quotes. A
@@ -42,19 +56,8 @@ pub async fn latest(
     State(state): State<AppState>,
     Query(query): Query<LatestQuery>,
 ) -> ApiResult<LatestRates> {
-    let symbols = match query.symbols {
-        None => Vec::new(),
-        Some(raw) if raw.trim().is_empty() => {
-            return Err(Failure(ApiError::invalid_parameter(
-                "symbols",
-                &raw,
-                "comma-separated ISO 4217 codes, or no symbols parameter for every currency",
-            )));
-        }
-        Some(raw) => raw.split(',').map(|s| s.trim().to_string()).collect(),
-    };
     let request = pb::GetLatestRatesRequest {
-        symbols,
+        symbols: symbols(query.symbols)?,
         base: query.base.unwrap_or_default(),
     };
     let response = state.currency.read(rpc::GET_LATEST_RATES, request).await?;

@@ -4,6 +4,7 @@ pub mod currency;
 pub mod history;
 pub mod ranking;
 pub mod service;
+pub mod stream;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

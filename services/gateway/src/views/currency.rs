@@ -22,16 +22,35 @@ pub struct LatestRates {
     rate_sources: BTreeMap<String, String>,
 }
 
+/// Rates by currency code, as the latest-rates answer and the rate stream show them.
+#[derive(Serialize, ToSchema, Default)]
+pub struct RateMaps {
+    rates: BTreeMap<String, Option<f64>>,
+    as_of: BTreeMap<String, Option<String>>,
+    rate_sources: BTreeMap<String, String>,
+}
+
+impl From<Vec<pb::Rate>> for RateMaps {
+    fn from(list: Vec<pb::Rate>) -> Self {
+        let mut maps = Self::default();
+        for rate in list {
+            maps.rates
+                .insert(rate.currency_code.clone(), number(rate.rate.as_ref()));
+            maps.as_of
+                .insert(rate.currency_code.clone(), rfc3339(rate.as_of.as_ref()));
+            maps.rate_sources.insert(rate.currency_code, rate.source);
+        }
+        maps
+    }
+}
+
 impl From<pb::GetLatestRatesResponse> for LatestRates {
     fn from(response: pb::GetLatestRatesResponse) -> Self {
-        let mut rates = BTreeMap::new();
-        let mut as_of = BTreeMap::new();
-        let mut rate_sources = BTreeMap::new();
-        for rate in response.rates {
-            rates.insert(rate.currency_code.clone(), number(rate.rate.as_ref()));
-            as_of.insert(rate.currency_code.clone(), rfc3339(rate.as_of.as_ref()));
-            rate_sources.insert(rate.currency_code, rate.source);
-        }
+        let RateMaps {
+            rates,
+            as_of,
+            rate_sources,
+        } = response.rates.into();
         Self {
             base: response.base,
             timestamp: response.newest_quote_at.as_ref().map(|t| t.seconds),
@@ -41,6 +60,34 @@ impl From<pb::GetLatestRatesResponse> for LatestRates {
             cache_hit: response.cache_hit,
             as_of,
             rate_sources,
+        }
+    }
+}
+
+/// One event of GET /api/v1/stream/rates: the snapshot (every asked currency) or a
+/// change (the rates a new quote moved), in the shape of the latest rates.
+#[derive(Serialize, ToSchema)]
+pub struct RateUpdate {
+    base: String,
+    /// True for the first event of a stream (and of every reconnection).
+    snapshot: bool,
+    /// Unix seconds of the newest quote the stream has sent.
+    timestamp: Option<i64>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    maps: RateMaps,
+    /// Snapshot only: asked currencies without a stored quote.
+    unavailable: Vec<String>,
+}
+
+impl From<pb::WatchRatesResponse> for RateUpdate {
+    fn from(message: pb::WatchRatesResponse) -> Self {
+        Self {
+            base: message.base,
+            snapshot: message.snapshot,
+            timestamp: message.newest_quote_at.as_ref().map(|t| t.seconds),
+            maps: message.rates.into(),
+            unavailable: message.unavailable,
         }
     }
 }

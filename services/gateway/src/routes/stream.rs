@@ -1,0 +1,163 @@
+//! Live rates as Server-Sent Events: the currency service's `WatchRates` stream, one
+//! event per message.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use serde::Deserialize;
+use tonic::codec::Streaming;
+use travel_proto::currency::v1::{self as pb, rpc};
+use utoipa::IntoParams;
+
+use super::Query;
+use crate::AppState;
+use crate::envelope::Failure;
+use crate::openapi::schemas::ErrorEnvelope;
+use crate::streams::{Permit, Streams};
+use crate::views::currency::RateUpdate;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Comma-separated ISO 4217 codes, any case; absent for every active currency.
+    #[param(example = "JPY,USD", min_length = 3)]
+    symbols: Option<String>,
+    /// The currency the rates are expressed in (cross rates through KRW).
+    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
+    base: Option<String>,
+}
+
+/// Live rates (Server-Sent Events)
+///
+/// `text/event-stream`. The first event (`snapshot`) holds the latest rates of every
+/// asked currency, in the shape of `/api/v1/currencies/latest`; each later one (`rates`)
+/// the rates a new quote moved. Every event's `id` is the time of the newest quote
+/// sent (Unix milliseconds); a client that reconnects (an `EventSource` does so on its
+/// own, sending `Last-Event-ID`) gets a fresh snapshot. A comment line keeps an idle
+/// stream open. When the gateway shuts down, or the currency service goes, the stream
+/// ends with a `closing` event and a `retry` hint. A client may hold a limited number
+/// of streams at once (429 beyond it); the request time-out does not apply.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream/rates",
+    operation_id = "stream_rates",
+    tag = "currency",
+    params(
+        StreamQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received; the stream starts again with a snapshot"),
+    ),
+    responses(
+        (status = 200, description = "An event stream of `RateUpdate`s (`snapshot`, then `rates`) and a final `closing`", content_type = "text/event-stream", body = RateUpdate),
+        (status = 400, description = "INVALID_CURRENCY_CODE (a symbol or base), INVALID_PARAMETER (an empty symbols list)", body = ErrorEnvelope),
+        (status = 429, description = "RATE_LIMIT_EXCEEDED: this client holds as many streams as it may", body = ErrorEnvelope),
+        (status = 503, description = "SERVICE_UNAVAILABLE: the currency service cannot be reached", body = ErrorEnvelope),
+    )
+)]
+pub async fn rates(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> Result<Response, Failure> {
+    let request = pb::WatchRatesRequest {
+        symbols: super::currency::symbols(query.symbols)?,
+        base: query.base.unwrap_or_default(),
+    };
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let ip = crate::middleware::client_ip(&headers, peer, state.trust_forwarded_for);
+    let permit = state.streams.open(ip)?;
+    // Validation and the snapshot read happen before the stream starts: their errors
+    // are ordinary error answers.
+    let upstream = state.currency.stream(rpc::WATCH_RATES, request).await?;
+    let keep_alive = KeepAlive::new()
+        .interval(state.streams.heartbeat)
+        .text("heartbeat");
+    let mut response = Sse::new(events(upstream, state.streams.clone(), permit))
+        .keep_alive(keep_alive)
+        .into_response();
+    // Proxies that buffer responses (nginx) would hold the events back.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// The event of one stream message.
+fn event(message: pb::WatchRatesResponse, first: bool, retry: std::time::Duration) -> Event {
+    let id = message
+        .newest_quote_at
+        .as_ref()
+        .map_or(0, |at| at.seconds * 1000 + i64::from(at.nanos) / 1_000_000);
+    let name = if message.snapshot {
+        "snapshot"
+    } else {
+        "rates"
+    };
+    let event = Event::default()
+        .id(id.to_string())
+        .event(name)
+        .json_data(RateUpdate::from(message))
+        .unwrap_or_else(|_| Event::default().event(name).data("{}"));
+    if first { event.retry(retry) } else { event }
+}
+
+/// The last event of a stream: why it ends, and when to come back.
+fn closing(reason: &str, retry: std::time::Duration) -> Event {
+    Event::default()
+        .event("closing")
+        .retry(retry)
+        .json_data(serde_json::json!({ "reason": reason }))
+        .unwrap_or_else(|_| Event::default().event("closing"))
+}
+
+struct Relay {
+    upstream: Streaming<pb::WatchRatesResponse>,
+    streams: Streams,
+    first: bool,
+    // Held for the life of the stream: the client's place among its open streams.
+    _permit: Permit,
+}
+
+fn events(
+    upstream: Streaming<pb::WatchRatesResponse>,
+    streams: Streams,
+    permit: Permit,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send {
+    let relay = Relay {
+        upstream,
+        streams,
+        first: true,
+        _permit: permit,
+    };
+    futures::stream::unfold(Some(relay), |relay| async move {
+        let mut relay = relay?;
+        let retry = relay.streams.retry;
+        let next = tokio::select! {
+            biased;
+            () = relay.streams.closed() => Err("the gateway is shutting down"),
+            message = relay.upstream.message() => match message {
+                Ok(Some(message)) => Ok(message),
+                Ok(None) => Err("the rate stream ended"),
+                Err(status) => {
+                    tracing::info!(code = ?status.code(), message = status.message(), "rate stream ended upstream");
+                    Err("the rate stream was interrupted")
+                }
+            },
+        };
+        match next {
+            Ok(message) => {
+                let event = event(message, relay.first, retry);
+                relay.first = false;
+                Some((Ok(event), Some(relay)))
+            }
+            Err(reason) => Some((Ok(closing(reason, retry)), None)),
+        }
+    })
+}
