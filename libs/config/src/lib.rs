@@ -10,4 +10,4 @@ mod secret;
 
 pub use env::{ConfigError, Env, or_exit};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use secret::SecretUrl;
+pub use secret::{SecretUrl, same_secret};

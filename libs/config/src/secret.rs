@@ -16,6 +16,18 @@ use url::Url;
 
 const MASK: &str = "***";
 
+/// Whether two secrets are equal, compared in time independent of where they differ
+/// (their SHA-256 digests, byte by byte without an early exit), so that a guess
+/// learns nothing from how long the refusal took.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 /// A URL whose credentials never reach `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretUrl {
@@ -152,6 +164,13 @@ fn redact_url(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert!(same_secret("k3y", "k3y"));
+        assert!(!same_secret("k3y", "k3z"));
+        assert!(!same_secret("", "k3y"));
+    }
 
     fn url(raw: &str) -> SecretUrl {
         SecretUrl::parse(raw).unwrap()

@@ -3,6 +3,7 @@
 //! `travel-runtime` so a component that needs none of them (the gateway) links no
 //! database or broker client.
 
+pub mod budget;
 pub mod monitor;
 pub mod settings;
 

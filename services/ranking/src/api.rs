@@ -1,18 +1,17 @@
 //! The `travel.ranking.v1.RankingService` implementation.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
-use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status};
 use travel_cache::Cache;
 use travel_domain::{ApiError, Catalog, CountryCode, CountryInfo, ErrorCode};
 use travel_proto::ranking::v1 as pb;
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
-use travel_runtime::config::ExposeSecret;
-use travel_runtime::status::{leave, respond, to_status};
+use travel_runtime::config::{ExposeSecret, same_secret};
+use travel_runtime::status::{leave, respond};
+use travel_wiring::budget::{Budget, Limit};
 use travel_selections::{
     RankChange, RankingPeriod, Recorded, Selection, SelectionStore, StoredRanking,
 };
@@ -83,36 +82,6 @@ fn optional_text(parameter: &str, raw: &str, max: usize) -> Result<Option<String
     Ok(Some(raw.to_string()))
 }
 
-/// Compares in time independent of where the inputs differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
-
-/// The rate-limit headers of api-v1, carried as gRPC metadata for the gateway.
-struct Budget {
-    limit: u64,
-    remaining: u64,
-    reset: u64,
-    window: u64,
-}
-
-impl Budget {
-    fn write(&self, metadata: &mut MetadataMap) {
-        for (name, value) in [
-            ("x-ratelimit-limit", self.limit),
-            ("x-ratelimit-remaining", self.remaining),
-            ("x-ratelimit-reset", self.reset),
-            ("x-ratelimit-window", self.window),
-        ] {
-            metadata.insert(name, MetadataValue::from(value));
-        }
-    }
-}
-
 impl RankingApi {
     pub fn new(
         store: Arc<dyn SelectionStore>,
@@ -153,58 +122,16 @@ impl RankingApi {
             .ok_or_else(|| ApiError::invalid_country(parameter, raw))
     }
 
-    /// Counts the selection against the client's budget; `Err` when it is spent. An
-    /// unreachable cache lets the selection through (and says so in the log).
+    /// Counts the selection against the client's budget.
     async fn spend(&self, ip_hash: Option<&str>) -> Result<Option<Budget>, Status> {
-        let (Some(ip_hash), limit) = (ip_hash, self.config.selection_limit) else {
-            return Ok(None);
-        };
-        if limit == 0 {
-            return Ok(None);
+        Limit {
+            key: "selectionlimit",
+            what: "selections",
+            limit: self.config.selection_limit,
+            window: self.config.selection_window,
         }
-        let window = self.config.selection_window;
-        let counted = match self
-            .cache
-            .hit_window(&format!("selectionlimit:{ip_hash}"), window)
-            .await
-        {
-            Ok(counted) => counted,
-            Err(error) => {
-                travel_cache::log_failure(
-                    &error,
-                    "selection limiter cache unreachable, selection allowed",
-                );
-                return Ok(None);
-            }
-        };
-        let budget = Budget {
-            limit,
-            remaining: limit.saturating_sub(counted.count),
-            reset: counted.resets_at_unix(),
-            window: window.as_secs().max(1),
-        };
-        if counted.count > limit {
-            let error = ApiError::new(
-                ErrorCode::RateLimitExceeded,
-                format!(
-                    "more than {limit} selections in {} seconds from this client",
-                    budget.window
-                ),
-            )
-            .with_detail(
-                "client_ip",
-                "",
-                format!("at most {limit} selections per {} seconds", budget.window),
-            );
-            let mut status = to_status(&error);
-            budget.write(status.metadata_mut());
-            let retry_after = counted.resets_in.max(Duration::from_secs(1)).as_secs();
-            status
-                .metadata_mut()
-                .insert("retry-after", MetadataValue::from(retry_after));
-            return Err(status);
-        }
-        Ok(Some(budget))
+        .spend(self.cache.as_ref(), ip_hash)
+        .await
     }
 
     fn ranking_message(
@@ -619,13 +546,6 @@ impl RankingService for RankingApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_compare_by_value() {
-        assert!(same_secret("k3y", "k3y"));
-        assert!(!same_secret("k3y", "k3z"));
-        assert!(!same_secret("", "k3y"));
-    }
 
     #[test]
     fn free_text_is_bounded() {

@@ -14,13 +14,14 @@ use crate::views::currency::{Catalog, Conversion, Detail, LatestRates, PriceInde
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+/// The rates a client asks for: the latest ones, or their live stream.
 pub struct LatestQuery {
     /// Comma-separated ISO 4217 codes, any case; absent for every active currency.
     #[param(example = "USD,JPY,EUR", min_length = 3)]
-    symbols: Option<String>,
+    pub(crate) symbols: Option<String>,
     /// The currency the rates are expressed in (cross rates through KRW).
     #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
-    base: Option<String>,
+    pub(crate) base: Option<String>,
 }
 
 /// The `symbols` parameter of the rates operations: absent for every currency (an

@@ -9,28 +9,16 @@ use axum::http::{Extensions, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use serde::Deserialize;
 use tonic::codec::Streaming;
 use travel_proto::currency::v1::{self as pb, rpc};
-use utoipa::IntoParams;
 
 use super::Query;
+use super::currency::LatestQuery;
 use crate::AppState;
 use crate::envelope::Failure;
 use crate::openapi::schemas::ErrorEnvelope;
 use crate::streams::{Permit, Streams};
 use crate::views::currency::RateUpdate;
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StreamQuery {
-    /// Comma-separated ISO 4217 codes, any case; absent for every active currency.
-    #[param(example = "JPY,USD", min_length = 3)]
-    symbols: Option<String>,
-    /// The currency the rates are expressed in (cross rates through KRW).
-    #[param(default = "KRW", example = "KRW", pattern = "^[A-Za-z]{3}$")]
-    base: Option<String>,
-}
 
 /// Live rates (Server-Sent Events)
 ///
@@ -48,7 +36,7 @@ pub struct StreamQuery {
     operation_id = "stream_rates",
     tag = "currency",
     params(
-        StreamQuery,
+        LatestQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received; the stream starts again with a snapshot"),
     ),
     responses(
@@ -62,7 +50,7 @@ pub async fn rates(
     State(state): State<AppState>,
     extensions: Extensions,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
+    Query(query): Query<LatestQuery>,
 ) -> Result<Response, Failure> {
     let request = pb::WatchRatesRequest {
         symbols: super::currency::symbols(query.symbols)?,
