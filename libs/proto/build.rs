@@ -16,6 +16,7 @@ const PROTOS: &[&str] = &[
     "travel/history/v1/history.proto",
     "travel/ranking/v1/ranking.proto",
     "travel/ingest/v1/ingest.proto",
+    "travel/alerts/v1/alerts.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -4,6 +4,7 @@
 //!
 //! Everything here is pure: no I/O, no clocks, no configuration.
 
+pub mod alert;
 pub mod catalog;
 pub mod codes;
 pub mod daily;

@@ -57,6 +57,17 @@ pub mod ranking {
     }
 }
 
+pub mod alerts {
+    pub mod v1 {
+        tonic::include_proto!("travel.alerts.v1");
+
+        /// The RPCs of this package as typed constants.
+        pub mod rpc {
+            include!(concat!(env!("OUT_DIR"), "/travel.alerts.v1.rpc.rs"));
+        }
+    }
+}
+
 pub mod ingest {
     pub mod v1 {
         tonic::include_proto!("travel.ingest.v1");

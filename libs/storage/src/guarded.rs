@@ -11,11 +11,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 use tracing::Instrument;
 use travel_breaker::Breaker;
+use travel_domain::alert::Alert;
 use travel_domain::price_index::BigMacPrice;
 use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
 
+use crate::alerts::{AlertStore, Delivery, DeliveryState, StoredAlert};
 use crate::{CatalogRow, DatasetImport, RateStore, RecordOutcome, Result, StoreError};
 
 pub struct Guarded {
@@ -150,5 +153,95 @@ impl RateStore for Guarded {
             self.inner.mark_dataset_imported(import),
         )
         .await
+    }
+}
+
+#[async_trait]
+impl AlertStore for Guarded {
+    async fn create_alert(&self, alert: &StoredAlert) -> Result<()> {
+        self.guard("create_alert", self.inner.create_alert(alert))
+            .await
+    }
+
+    async fn alert(&self, id: &str) -> Result<Option<StoredAlert>> {
+        self.guard("alert", self.inner.alert(id)).await
+    }
+
+    async fn token_known(&self, token_hash: &str) -> Result<bool> {
+        self.guard("token_known", self.inner.token_known(token_hash))
+            .await
+    }
+
+    async fn live_alerts_of(&self, token_hash: &str, now: DateTime<Utc>) -> Result<u64> {
+        self.guard("live_alerts_of", self.inner.live_alerts_of(token_hash, now))
+            .await
+    }
+
+    async fn delete_alert(&self, id: &str) -> Result<bool> {
+        self.guard("delete_alert", self.inner.delete_alert(id))
+            .await
+    }
+
+    async fn live_pairs(
+        &self,
+        codes: &[CurrencyCode],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(CurrencyCode, CurrencyCode)>> {
+        self.guard("live_pairs", self.inner.live_pairs(codes, now))
+            .await
+    }
+
+    async fn fire_alerts(
+        &self,
+        currency: CurrencyCode,
+        base: CurrencyCode,
+        rate: Decimal,
+        quote_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Alert>> {
+        self.guard(
+            "fire_alerts",
+            self.inner.fire_alerts(currency, base, rate, quote_at, now),
+        )
+        .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<Vec<Delivery>> {
+        self.guard(
+            "claim_deliveries",
+            self.inner.claim_deliveries(now, lease, limit),
+        )
+        .await
+    }
+
+    async fn delivery_succeeded(&self, alert_id: &str, at: DateTime<Utc>) -> Result<()> {
+        self.guard(
+            "delivery_succeeded",
+            self.inner.delivery_succeeded(alert_id, at),
+        )
+        .await
+    }
+
+    async fn delivery_failed(
+        &self,
+        alert_id: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.guard(
+            "delivery_failed",
+            self.inner.delivery_failed(alert_id, error, retry_at, at),
+        )
+        .await
+    }
+
+    async fn delivery(&self, alert_id: &str) -> Result<Option<DeliveryState>> {
+        self.guard("delivery", self.inner.delivery(alert_id)).await
     }
 }

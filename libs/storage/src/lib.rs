@@ -6,6 +6,7 @@
 //! ([`sql::SqlRateStore`]) with their own [`sql::Dialect`]. The URL scheme picks one
 //! ([`connect`]); both create their schema with embedded migrations.
 
+pub mod alerts;
 mod batch;
 pub mod config;
 pub mod error;
@@ -22,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use travel_domain::price_index::BigMacPrice;
 use travel_domain::{CountryCode, CurrencyCode, CurrencyInfo, DailyRate, Observation, Quote};
 
+pub use alerts::{AlertStore, Delivery, DeliveryState, StoredAlert};
 pub use config::StoreConfig;
 pub use error::StoreError;
 
@@ -54,9 +56,10 @@ pub struct CatalogRow {
     pub active: bool,
 }
 
-/// Exchange-rate persistence. Every write is an idempotent upsert.
+/// Exchange-rate persistence. Every write is an idempotent upsert. The same database
+/// holds the trip alerts ([`AlertStore`]).
 #[async_trait]
-pub trait RateStore: Send + Sync + 'static {
+pub trait RateStore: AlertStore + Send + Sync + 'static {
     /// "mysql" or "sqlite", for health reports and logs.
     fn backend(&self) -> &'static str;
 

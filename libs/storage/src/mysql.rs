@@ -22,6 +22,7 @@ pub(crate) const MIGRATIONS: &[crate::migrations::Embedded] = crate::embedded_mi
     "20261127000001_initial.sql",
     "20261127000002_daily_volatility.sql",
     "20261127000003_daily_merge_state.sql",
+    "20261207000001_alerts.sql",
 );
 
 impl Dialect for MySql {
@@ -98,6 +99,10 @@ impl Dialect for MySql {
 
     fn decode_time(stored: DateTime<Utc>, _column: &str) -> Result<DateTime<Utc>> {
         Ok(stored)
+    }
+
+    fn rows_affected(result: &sqlx::mysql::MySqlQueryResult) -> u64 {
+        result.rows_affected()
     }
 
     /// `BIGINT UNSIGNED`.

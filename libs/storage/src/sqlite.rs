@@ -25,6 +25,7 @@ pub(crate) const MIGRATIONS: &[crate::migrations::Embedded] = crate::embedded_mi
     "20261127000001_initial.sql",
     "20261127000002_daily_volatility.sql",
     "20261127000003_daily_merge_state.sql",
+    "20261207000001_alerts.sql",
 );
 
 impl Dialect for Sqlite {
@@ -101,6 +102,10 @@ impl Dialect for Sqlite {
     fn decode_time(stored: i64, column: &str) -> Result<DateTime<Utc>> {
         DateTime::from_timestamp_micros(stored)
             .ok_or_else(|| StoreError::Corrupt(format!("{column}={stored} is out of range")))
+    }
+
+    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        result.rows_affected()
     }
 
     /// `INTEGER`, signed 64-bit: counts never reach its limit.

@@ -65,10 +65,7 @@ impl Limit {
         {
             Ok(counted) => counted,
             Err(error) => {
-                travel_cache::log_failure(
-                    &error,
-                    "write limiter cache unreachable, write allowed",
-                );
+                travel_cache::log_failure(&error, "write limiter cache unreachable, write allowed");
                 return Ok(None);
             }
         };

@@ -149,7 +149,7 @@ impl CurrencyApi {
     }
 
     /// A supported currency, or the error that says why `raw` is not one.
-    fn currency(&self, parameter: &str, raw: &str) -> Result<&CurrencyInfo, ApiError> {
+    pub(crate) fn currency(&self, parameter: &str, raw: &str) -> Result<&CurrencyInfo, ApiError> {
         let code =
             CurrencyCode::parse(raw).map_err(|_| ApiError::invalid_currency(parameter, raw))?;
         self.catalog
@@ -182,7 +182,7 @@ impl CurrencyApi {
     }
 
     /// Latest quotes of `codes` plus KRW's identity quote, from cache or database.
-    async fn quotes(
+    pub(crate) async fn quotes(
         &self,
         codes: &[CurrencyCode],
     ) -> Result<(HashMap<CurrencyCode, Quote>, ReadFrom), ApiError> {

@@ -11,10 +11,10 @@ use travel_proto::ranking::v1 as pb;
 use travel_proto::ranking::v1::ranking_service_server::RankingService;
 use travel_runtime::config::{ExposeSecret, same_secret};
 use travel_runtime::status::{leave, respond};
-use travel_wiring::budget::{Budget, Limit};
 use travel_selections::{
     RankChange, RankingPeriod, Recorded, Selection, SelectionStore, StoredRanking,
 };
+use travel_wiring::budget::{Budget, Limit};
 
 use crate::config::RankingConfig;
 use crate::periods::trailing;

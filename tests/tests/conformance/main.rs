@@ -5,6 +5,7 @@
 //! `rate_store::sqlite::corrections_recompute_their_days`; one port's suite alone:
 //! `cargo test -p travel-tests --test conformance rate_store::`.
 
+mod alert_store;
 mod bus;
 mod cache;
 mod feed;

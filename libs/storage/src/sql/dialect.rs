@@ -65,6 +65,10 @@ pub trait Dialect: Database<Connection: Migrate, Arguments: IntoArguments<Self>>
     fn encode_time(at: DateTime<Utc>) -> Self::Time;
     fn decode_time(stored: Self::Time, column: &str) -> Result<DateTime<Utc>>;
 
+    /// Rows an `UPDATE` or `DELETE` matched: how a conditional update tells whether
+    /// it won.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+
     /// How an unsigned 64-bit count column holds one.
     type Count: Native<Self>;
     fn encode_count(count: u64) -> Self::Count;

@@ -2,6 +2,7 @@
 //! backend, and per backend a [`Dialect`] that holds everything it does differently
 //! (`crate::mysql`, `crate::sqlite`).
 
+mod alerts;
 mod dialect;
 mod record;
 mod rows;

@@ -17,6 +17,23 @@ use crate::{RecordOutcome, Result, StoreError};
 /// Transaction attempts after a conflict the backend rolled back.
 const MAX_RETRIES: u32 = 6;
 
+/// Runs a transaction again after a conflict the backend rolled back whole.
+pub(super) async fn retried<DB: super::Dialect, T, F: Future<Output = Result<T>>>(
+    mut attempt: impl FnMut() -> F,
+) -> Result<T> {
+    let mut retries = 0u32;
+    loop {
+        match attempt().await {
+            Err(StoreError::Query(error)) if retries < MAX_RETRIES && DB::is_retryable(&error) => {
+                retries += 1;
+                tracing::debug!(%error, retries, "transaction conflict, retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(5 << retries)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl<DB: Rows> SqlRateStore<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -28,19 +45,7 @@ where
     /// order, which makes deadlocks rare; the conflicts the backend still detects are
     /// retried whole.
     pub(super) async fn record(&self, batch: &[Observation]) -> Result<RecordOutcome> {
-        let mut attempt = 0u32;
-        loop {
-            match self.record_once(batch).await {
-                Err(StoreError::Query(error))
-                    if attempt < MAX_RETRIES && DB::is_retryable(&error) =>
-                {
-                    attempt += 1;
-                    tracing::debug!(%error, attempt, "transaction conflict, retrying");
-                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
-                }
-                other => return other,
-            }
-        }
+        retried::<DB, _, _>(|| self.record_once(batch)).await
     }
 
     /// One attempt, in one transaction. Its reads lock what they read (see

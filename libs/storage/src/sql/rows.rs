@@ -10,7 +10,11 @@ use travel_domain::{
     CountryCode, CurrencyCode, CurrencyInfo, DailyRate, DayAggregate, Observation, Quote,
 };
 
+use rust_decimal::prelude::ToPrimitive;
+use travel_domain::alert::{Alert, AlertState, Condition, Firing};
+
 use super::{Dialect, Native};
+use crate::alerts::StoredAlert;
 use crate::batch::{DayKey, with_merge_state};
 use crate::{CatalogRow, DatasetImport, Result, StoreError};
 
@@ -47,6 +51,11 @@ pub(super) const BIGMAC_COLUMNS: &str =
 /// `dataset_imports`, in [`Rows::bind_import`]'s order; what [`Rows::import`] reads.
 pub(super) const IMPORT_COLUMNS: &str = "dataset, sha256, row_count, imported_at";
 
+/// `alerts`, in [`Rows::bind_alert`]'s order; what [`Rows::alert`] reads.
+pub(super) const ALERT_COLUMNS: &str = "alert_id, token_hash, secret, currency_code, base_code, \
+     condition_kind, threshold, reference_rate, level_low, level_high, webhook_url, \
+     created_at, expires_at, state, fired_at, fired_rate, fired_quote_at";
+
 /// A row being bound inside `VALUES (…)`.
 pub(super) type Values<'q, DB> = Separated<'q, DB, &'static str>;
 
@@ -60,6 +69,7 @@ pub trait Rows: Dialect {
     fn bind_currency(row: &mut Values<'_, Self>, c: &CurrencyInfo, updated_at: DateTime<Utc>);
     fn bind_bigmac(row: &mut Values<'_, Self>, p: &BigMacPrice);
     fn bind_import(row: &mut Values<'_, Self>, import: &DatasetImport);
+    fn bind_alert(row: &mut Values<'_, Self>, alert: &StoredAlert);
 
     fn observation(row: &Self::Row) -> Result<Observation>;
     fn quote(row: &Self::Row) -> Result<Quote>;
@@ -69,6 +79,7 @@ pub trait Rows: Dialect {
     fn currency(row: &Self::Row) -> Result<CatalogRow>;
     fn bigmac(row: &Self::Row) -> Result<BigMacPrice>;
     fn import(row: &Self::Row) -> Result<DatasetImport>;
+    fn alert(row: &Self::Row) -> Result<StoredAlert>;
 }
 
 impl<DB: Dialect> Rows for DB
@@ -81,6 +92,8 @@ where
     f64: Native<DB>,
     Option<f64>: Native<DB>,
     Option<DB::Decimal>: Native<DB>,
+    Option<DB::Time>: Native<DB>,
+    Option<String>: Native<DB>,
 {
     fn bind_quote(row: &mut Values<'_, Self>, o: &Observation) {
         row.push_bind(o.currency.as_str().to_string())
@@ -143,6 +156,61 @@ where
             .push_bind(import.sha256.clone())
             .push_bind(DB::encode_count(import.row_count))
             .push_bind(DB::encode_time(import.imported_at));
+    }
+
+    fn bind_alert(row: &mut Values<'_, Self>, stored: &StoredAlert) {
+        let alert = &stored.alert;
+        let levels = alert.levels();
+        let fired = alert.fired.as_ref();
+        row.push_bind(alert.id.clone())
+            .push_bind(stored.token_hash.clone())
+            .push_bind(stored.secret.clone())
+            .push_bind(alert.currency.as_str().to_string())
+            .push_bind(alert.base.as_str().to_string())
+            .push_bind(alert.condition.as_str().to_string())
+            .push_bind(DB::encode_decimal(alert.threshold))
+            .push_bind(DB::encode_decimal(alert.reference_rate))
+            .push_bind(levels.low.and_then(|l| l.to_f64()))
+            .push_bind(levels.high.and_then(|l| l.to_f64()))
+            .push_bind(alert.webhook_url.clone())
+            .push_bind(DB::encode_time(alert.created_at))
+            .push_bind(DB::encode_time(alert.expires_at))
+            .push_bind(alert.state.as_str().to_string())
+            .push_bind(fired.map(|f| DB::encode_time(f.at)))
+            .push_bind(fired.map(|f| DB::encode_decimal(f.rate)))
+            .push_bind(fired.map(|f| DB::encode_time(f.quote_at)));
+    }
+
+    fn alert(row: &DB::Row) -> Result<StoredAlert> {
+        let condition: String = row.try_get("condition_kind")?;
+        let state: String = row.try_get("state")?;
+        let fired = match row.try_get::<Option<DB::Time>, _>("fired_at")? {
+            None => None,
+            Some(at) => Some(Firing {
+                at: DB::decode_time(at, "fired_at")?,
+                rate: decimal::<DB>(row, "fired_rate")?,
+                quote_at: time::<DB>(row, "fired_quote_at")?,
+            }),
+        };
+        Ok(StoredAlert {
+            alert: Alert {
+                id: row.try_get("alert_id")?,
+                currency: code(row.try_get("currency_code")?)?,
+                base: code(row.try_get("base_code")?)?,
+                condition: Condition::parse(&condition)
+                    .ok_or_else(|| StoreError::Corrupt(format!("condition_kind={condition:?}")))?,
+                threshold: decimal::<DB>(row, "threshold")?,
+                reference_rate: decimal::<DB>(row, "reference_rate")?,
+                webhook_url: row.try_get("webhook_url")?,
+                created_at: time::<DB>(row, "created_at")?,
+                expires_at: time::<DB>(row, "expires_at")?,
+                state: AlertState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("state={state:?}")))?,
+                fired,
+            },
+            token_hash: row.try_get("token_hash")?,
+            secret: row.try_get("secret")?,
+        })
     }
 
     fn observation(row: &DB::Row) -> Result<Observation> {

@@ -37,7 +37,12 @@ impl<DB: Rows> RateStore for SqlRateStore<DB>
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
+    for<'c> &'c str: sqlx::ColumnIndex<DB::Row>,
     String: Native<DB>,
+    Option<String>: Native<DB>,
+    Option<DB::Time>: Native<DB>,
+    u32: Native<DB>,
+    f64: Native<DB>,
     NaiveDate: Native<DB>,
 {
     fn backend(&self) -> &'static str {
