@@ -52,13 +52,17 @@ pub const LISTEN: travel_runtime::Listen = travel_runtime::Listen {
     default: "0.0.0.0:8080",
 };
 use travel_proto::ranking::v1::rpc as ranking;
-use travel_proto::{currency::v1::rpc as currency, history::v1::rpc as history};
+use travel_proto::{
+    alerts::v1::rpc as alerts, currency::v1::rpc as currency, history::v1::rpc as history,
+};
 use upstream::{Client, Upstream};
 
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     currency: Client<currency::CurrencyService>,
+    /// Served by the currency service, over the same channel.
+    alerts: Client<alerts::AlertService>,
     history: Client<history::HistoryService>,
     ranking: Client<ranking::RankingService>,
     upstreams: Arc<Vec<Upstream>>,
@@ -93,6 +97,7 @@ impl Gateway {
         let flights = coalesce::Flights::new(config.coalesce_reads);
         let state = AppState {
             currency: currency.client(&flights),
+            alerts: currency.client(&flights),
             history: history.client(&flights),
             ranking: ranking.client(&flights),
             upstreams: Arc::new(vec![currency, history, ranking]),
@@ -217,7 +222,7 @@ fn router(state: AppState, config: &GatewayConfig, cache: Arc<dyn Cache>) -> Rou
 /// The REST operations; each handler's `#[utoipa::path]` gives both its route and its
 /// entry in the document, so the two cannot drift apart.
 fn api_routes() -> OpenApiRouter<AppState> {
-    use routes::{currency, history, ranking, stream};
+    use routes::{alerts, currency, history, ranking, stream};
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(currency::catalog))
         .routes(routes!(currency::latest))
@@ -237,6 +242,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ranking::record_comparison))
         .routes(routes!(ranking::stored_rankings, ranking::refuse_store))
         .routes(routes!(ranking::stored_ranking))
+        .routes(routes!(alerts::create))
+        .routes(routes!(alerts::get, alerts::delete))
+        .routes(routes!(alerts::events))
 }
 
 /// Probes, /health and /version: documented, outside the rate limit.

@@ -11,6 +11,7 @@
 //! one (the cause, most likely a port taken while a broker restarts, is not pinned
 //! down).
 
+mod alerts;
 mod caching;
 mod compat;
 mod currency;

@@ -19,10 +19,10 @@ const KOREAEXIM: &str =
     include_str!("../../../libs/sources/tests/fixtures/koreaexim_20190314.json");
 const WAIT: Duration = Duration::from_secs(20);
 
-type Events = std::pin::Pin<Box<dyn Stream<Item = Event> + Send>>;
+pub(crate) type Events = std::pin::Pin<Box<dyn Stream<Item = Event> + Send>>;
 
 /// An SSE client of the gateway: the response, then its events.
-async fn sse(app: &TestApp, path: &str, last_event_id: Option<&str>) -> (u16, Events) {
+pub(crate) async fn sse(app: &TestApp, path: &str, last_event_id: Option<&str>) -> (u16, Events) {
     let mut request = app
         .http
         .get(app.url(path))
@@ -46,20 +46,20 @@ async fn sse(app: &TestApp, path: &str, last_event_id: Option<&str>) -> (u16, Ev
     (status, Box::pin(events))
 }
 
-async fn next(events: &mut Events) -> Event {
+pub(crate) async fn next(events: &mut Events) -> Event {
     tokio::time::timeout(WAIT, events.next())
         .await
         .expect("an event in time")
         .expect("the stream is still open")
 }
 
-fn data(event: &Event) -> serde_json::Value {
+pub(crate) fn data(event: &Event) -> serde_json::Value {
     serde_json::from_str(&event.data).expect("event data is JSON")
 }
 
 /// An all-in-one whose ingestion loop reads a local Korea Eximbank stand-in every
 /// second; the stand-in fails until `publish` mounts the recorded day.
-async fn app_with_source(server: &MockServer, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_with_source(server: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let kexim = format!("{}/kexim", server.uri());
     let mut overrides = vec![
         ("TRAVEL_INGEST_EVERY", "1s"),
@@ -74,7 +74,7 @@ async fn app_with_source(server: &MockServer, extra: &[(&str, &str)]) -> TestApp
     spawn_app(&overrides).await
 }
 
-async fn publish(server: &MockServer) {
+pub(crate) async fn publish(server: &MockServer) {
     Mock::given(path("/kexim"))
         .respond_with(ResponseTemplate::new(200).set_body_string(KOREAEXIM))
         .mount(server)

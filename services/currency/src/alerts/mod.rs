@@ -68,6 +68,8 @@ fn decimal(value: rust_decimal::Decimal) -> ProtoDecimal {
 fn message(alert: &Alert, delivery: Option<&DeliveryState>) -> pb::Alert {
     let fired = alert.fired.as_ref();
     let delivery_state = match (&alert.webhook_url, delivery) {
+        // Nothing is sent before the alert fires.
+        (None, _) | (Some(_), _) if fired.is_none() => "",
         (None, _) => "",
         (Some(_), None) => "pending",
         (Some(_), Some(d)) if d.delivered_at.is_some() => "delivered",
@@ -263,13 +265,13 @@ impl AlertApi {
         Box::pin(futures::stream::unfold(Some(state), |state| async move {
             let mut state = state?;
             loop {
-                if let Some(alert) = state.pending.take() {
-                    if state.last.as_ref() != Some(&alert) {
-                        let done = is_settled(&alert);
-                        state.last = Some(alert.clone());
-                        let response = pb::GetAlertResponse { alert: Some(alert) };
-                        return Some((Ok(response), (!done).then_some(state)));
-                    }
+                if let Some(alert) = state.pending.take()
+                    && state.last.as_ref() != Some(&alert)
+                {
+                    let done = is_settled(&alert);
+                    state.last = Some(alert.clone());
+                    let response = pb::GetAlertResponse { alert: Some(alert) };
+                    return Some((Ok(response), (!done).then_some(state)));
                 }
                 let notified = state.api.changed.notified();
                 tokio::select! {

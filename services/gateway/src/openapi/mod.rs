@@ -45,6 +45,10 @@ pub fn base() -> OpenApi {
             ),
             tag("history", "Rate history, statistics, comparison, forecast"),
             tag("ranking", "Destination selections and popularity rankings"),
+            tag(
+                "alerts",
+                "Trip alerts: fire once when a rate crosses a threshold, with a signed webhook",
+            ),
             tag("service", "Health and versions"),
         ]))
         .components(Some(
@@ -52,6 +56,15 @@ pub fn base() -> OpenApi {
                 .security_scheme(
                     "operator_key",
                     SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+                )
+                .security_scheme(
+                    "alert_token",
+                    SecurityScheme::Http(
+                        HttpBuilder::new()
+                            .scheme(HttpAuthScheme::Bearer)
+                            .description(Some("The token returned when the alert was created"))
+                            .build(),
+                    ),
                 )
                 .build(),
         ))
@@ -305,7 +318,7 @@ pub fn document(api: OpenApi) -> Value {
         let rest = path.starts_with("/api/");
         for (method, operation) in item.as_object_mut().expect("a path item").iter_mut() {
             // A stream is neither cached nor answered with 304.
-            let read = rest && method == "get" && !path.starts_with(STREAMS);
+            let read = rest && method == "get" && !is_stream(path);
             let operation = operation.as_object_mut().expect("an operation");
             if read {
                 let parameters = operation
@@ -377,6 +390,11 @@ fn if_none_match() -> Value {
 
 /// The prefix of the long-lived event streams.
 const STREAMS: &str = "/api/v1/stream/";
+
+/// The event-stream operations: the rate streams and an alert's events.
+pub fn is_stream(path: &str) -> bool {
+    path.starts_with(STREAMS) || path.ends_with("/events")
+}
 
 /// Every REST read answers `304 Not Modified` to a matching If-None-Match.
 fn not_modified() -> Value {

@@ -1,10 +1,12 @@
 //! REST handlers, one module per area of api-v1.
 
+pub mod alerts;
 pub mod currency;
 pub mod history;
 pub mod ranking;
 pub mod service;
 pub mod stream;
+mod writes;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

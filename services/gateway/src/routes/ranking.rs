@@ -5,10 +5,9 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use tonic::metadata::MetadataMap;
 use travel_domain::{ApiError, ErrorCode};
 use travel_proto::ranking::v1::{self as pb, rpc};
 
@@ -16,6 +15,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Query;
+use super::writes::{copy_budget, json_object, text_field, upstream_failure};
 use crate::AppState;
 use crate::envelope::{Failure, Success};
 use crate::middleware::client_ip;
@@ -23,75 +23,6 @@ use crate::openapi::schemas::{Envelope, ErrorEnvelope};
 use crate::views::ranking::{
     Calculated, CountryStats, Rankings, Recorded, Stored, StoredList, Updated,
 };
-
-/// Headers the ranking service sets on its answers (the selection budget).
-const BUDGET_HEADERS: [&str; 5] = [
-    "x-ratelimit-limit",
-    "x-ratelimit-remaining",
-    "x-ratelimit-reset",
-    "x-ratelimit-window",
-    "retry-after",
-];
-
-fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
-    for name in BUDGET_HEADERS {
-        if let Some(value) = metadata
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-        {
-            headers.insert(HeaderName::from_static(name), value);
-        }
-    }
-}
-
-/// A service error as the envelope, with the budget headers a 429 carries.
-fn upstream_failure(status: tonic::Status) -> Response {
-    let metadata = status.metadata().clone();
-    let mut response = Failure::from(status).into_response();
-    copy_budget(&metadata, response.headers_mut());
-    response
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().eq_ignore_ascii_case("application/json"))
-        .unwrap_or(false)
-}
-
-/// The request body as a JSON object; anything else is a 400 (or 415 for another
-/// content type) saying what was `expected`.
-fn json_object(
-    headers: &HeaderMap,
-    body: &[u8],
-    expected: &str,
-) -> Result<Map<String, Value>, Failure> {
-    if !is_json(headers) {
-        let provided = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        return Err(Failure(
-            ApiError::new(
-                ErrorCode::UnsupportedMediaType,
-                "the request body must be application/json",
-            )
-            .with_detail("content-type", provided, "application/json"),
-        ));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Failure(ApiError::invalid_parameter("body", "", expected))),
-        Err(error) => Err(Failure(ApiError::invalid_parameter(
-            "body",
-            "",
-            &format!("well-formed JSON ({error})"),
-        ))),
-    }
-}
 
 /// The client facts the ranking service hashes: the address and the User-Agent.
 fn client_facts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> (String, String) {
@@ -104,20 +35,6 @@ fn client_facts(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> (Str
         .unwrap_or_default()
         .to_string();
     (client_ip, user_agent)
-}
-
-/// A string field of the body: absent or null → empty (the service then names it as
-/// missing where it is required); any other type → 400 naming the field.
-fn text_field(body: &Map<String, Value>, name: &str) -> Result<String, Failure> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(Failure(ApiError::invalid_parameter(
-            name,
-            &other.to_string(),
-            "a JSON string",
-        ))),
-    }
 }
 
 /// A traveller's choice of destination.

@@ -64,21 +64,40 @@ pub async fn rates(
     // Validation and the snapshot read happen before the stream starts: their errors
     // are ordinary error answers.
     let upstream = state.currency.stream(rpc::WATCH_RATES, request).await?;
+    Ok(sse(upstream, state.streams.clone(), permit, event, |end| {
+        let reason = match end {
+            Ok(()) => "the rate stream ended",
+            Err(_) => "the rate stream was interrupted",
+        };
+        closing(reason)
+    }))
+}
+
+/// A gRPC server stream as Server-Sent Events: an event per message (the first with
+/// the `retry` hint), heartbeats, and a last event when the upstream ends (`end`, told
+/// how) or the gateway drains (`closing`). The client's stream permit is held as long.
+pub(crate) fn sse<M: Send + 'static>(
+    upstream: Streaming<M>,
+    streams: Streams,
+    permit: Permit,
+    event: fn(M) -> Event,
+    end: fn(Result<(), tonic::Status>) -> Event,
+) -> Response {
     let keep_alive = KeepAlive::new()
-        .interval(state.streams.heartbeat)
+        .interval(streams.heartbeat)
         .text("heartbeat");
-    let mut response = Sse::new(events(upstream, state.streams.clone(), permit))
+    let mut response = Sse::new(events(upstream, streams, permit, event, end))
         .keep_alive(keep_alive)
         .into_response();
     // Proxies that buffer responses (nginx) would hold the events back.
     response
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    response
 }
 
-/// The event of one stream message.
-fn event(message: pb::WatchRatesResponse, first: bool, retry: std::time::Duration) -> Event {
+/// The event of one rate stream message.
+fn event(message: pb::WatchRatesResponse) -> Event {
     let id = message
         .newest_quote_at
         .as_ref()
@@ -88,40 +107,45 @@ fn event(message: pb::WatchRatesResponse, first: bool, retry: std::time::Duratio
     } else {
         "rates"
     };
-    let event = Event::default()
+    Event::default()
         .id(id.to_string())
         .event(name)
         .json_data(RateUpdate::from(message))
-        .unwrap_or_else(|_| Event::default().event(name).data("{}"));
-    if first { event.retry(retry) } else { event }
+        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
 }
 
-/// The last event of a stream: why it ends, and when to come back.
-fn closing(reason: &str, retry: std::time::Duration) -> Event {
+/// The last event of a stream that the client should open again: why it ends (and
+/// the retry hint, added by the relay).
+pub(crate) fn closing(reason: &str) -> Event {
     Event::default()
         .event("closing")
-        .retry(retry)
         .json_data(serde_json::json!({ "reason": reason }))
         .unwrap_or_else(|_| Event::default().event("closing"))
 }
 
-struct Relay {
-    upstream: Streaming<pb::WatchRatesResponse>,
+struct Relay<M> {
+    upstream: Streaming<M>,
     streams: Streams,
     first: bool,
+    event: fn(M) -> Event,
+    end: fn(Result<(), tonic::Status>) -> Event,
     // Held for the life of the stream: the client's place among its open streams.
     _permit: Permit,
 }
 
-fn events(
-    upstream: Streaming<pb::WatchRatesResponse>,
+fn events<M: Send + 'static>(
+    upstream: Streaming<M>,
     streams: Streams,
     permit: Permit,
+    event: fn(M) -> Event,
+    end: fn(Result<(), tonic::Status>) -> Event,
 ) -> impl Stream<Item = Result<Event, Infallible>> + Send {
     let relay = Relay {
         upstream,
         streams,
         first: true,
+        event,
+        end,
         _permit: permit,
     };
     futures::stream::unfold(Some(relay), |relay| async move {
@@ -129,23 +153,30 @@ fn events(
         let retry = relay.streams.retry;
         let next = tokio::select! {
             biased;
-            () = relay.streams.closed() => Err("the gateway is shutting down"),
+            () = relay.streams.closed() => {
+                Err(closing("the gateway is shutting down"))
+            }
             message = relay.upstream.message() => match message {
                 Ok(Some(message)) => Ok(message),
-                Ok(None) => Err("the rate stream ended"),
+                Ok(None) => Err((relay.end)(Ok(()))),
                 Err(status) => {
-                    tracing::info!(code = ?status.code(), message = status.message(), "rate stream ended upstream");
-                    Err("the rate stream was interrupted")
+                    tracing::info!(code = ?status.code(), message = status.message(), "stream ended upstream");
+                    Err((relay.end)(Err(status)))
                 }
             },
         };
         match next {
             Ok(message) => {
-                let event = event(message, relay.first, retry);
+                let event = (relay.event)(message);
+                let event = if relay.first {
+                    event.retry(retry)
+                } else {
+                    event
+                };
                 relay.first = false;
                 Some((Ok(event), Some(relay)))
             }
-            Err(reason) => Some((Ok(closing(reason, retry)), None)),
+            Err(last) => Some((Ok(last.retry(retry)), None)),
         }
     })
 }

@@ -2,6 +2,7 @@
 //! The JSON edge is the one place the messages become api-v1's field names and types:
 //! decimals become JSON numbers, timestamps RFC 3339 text, empty strings `null`.
 
+pub mod alerts;
 pub mod currency;
 pub mod history;
 pub mod ranking;
