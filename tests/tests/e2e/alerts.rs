@@ -42,7 +42,7 @@ fn text<'a>(body: &'a Value, field: &str) -> &'a str {
 }
 
 /// A webhook `X-Travel-Signature` checked with the secret: `t=<unix>,v1=<hex>`.
-fn signed_by(signature: &str, secret: &str, body: &[u8]) -> bool {
+pub(crate) fn signed_by(signature: &str, secret: &str, body: &[u8]) -> bool {
     let Some((t, v1)) = signature
         .strip_prefix("t=")
         .and_then(|rest| rest.split_once(",v1="))

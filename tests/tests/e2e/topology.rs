@@ -3,7 +3,10 @@
 //! then currency and history on MariaDB and Redis, ranking on DynamoDB (moto), the
 //! processor on Kafka (tansu), the gateway in front; then an `ingestor run-once`
 //! against a local server with a recorded Korea Eximbank answer. Checked through the
-//! gateway: the ingested rate, a history window, a selection and a ranking; and, from
+//! gateway: the ingested rate, a history window, a selection and a ranking; a trip
+//! alert the ingested rate crosses, evaluated by two currency replicas on the Redis
+//! change feed, fires once and its webhook is delivered once after a failed attempt;
+//! and, from
 //! the spans every process exports to a local OTLP receiver, one trace per path across
 //! the processes: gateway → currency service → database for a REST read, ingestor →
 //! Kafka record headers → processor → database for an ingested rate.
@@ -77,9 +80,22 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         .mount(&source)
         .await;
     let topic = format!("travel_t_{}", uuid::Uuid::new_v4().simple());
-    let ports: Vec<u16> = (0..5).map(|_| free_port().unwrap()).collect();
-    let (currency, history, ranking, processor, gateway) =
-        (ports[0], ports[1], ports[2], ports[3], ports[4]);
+    // The webhook receiver fails the first delivery, then takes it.
+    let receiver = MockServer::start().await;
+    Mock::given(path("/hook"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&receiver)
+        .await;
+    Mock::given(path("/hook"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&receiver)
+        .await;
+    let ports: Vec<u16> = (0..6).map(|_| free_port().unwrap()).collect();
+    let (currency, history, ranking, processor, gateway, replica) =
+        (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
     let env: Vec<(String, String)> = [
         (
             "TRAVEL_DATABASE_URL",
@@ -138,6 +154,10 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         ("TRAVEL_MAX_JUMP_PERCENT", "100".into()),
         ("TRAVEL_OTLP_ENDPOINT", traces.endpoint()),
         ("TRAVEL_SHUTDOWN_DRAIN", "0s".into()),
+        // The webhook receiver is a local http server.
+        ("TRAVEL_ALERT_WEBHOOK_ALLOW_HTTP", "true".into()),
+        ("TRAVEL_ALERT_WEBHOOK_ALLOW_PRIVATE", "true".into()),
+        ("TRAVEL_ALERT_WEBHOOK_BACKOFF", "300ms".into()),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -156,7 +176,14 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     for name in ["currency", "history", "ranking", "processor"] {
         children.push(command(name, &env).spawn().unwrap());
     }
-    for port in [currency, history, ranking, processor] {
+    // A second currency replica: it evaluates the same alerts on the same feed.
+    children.push(
+        command("currency", &env)
+            .env("TRAVEL_CURRENCY_ADDR", format!("127.0.0.1:{replica}"))
+            .spawn()
+            .unwrap(),
+    );
+    for port in [currency, history, ranking, processor, replica] {
         wait_port(port, Duration::from_secs(60)).await;
     }
     children.push(command("gateway", &env).spawn().unwrap());
@@ -165,6 +192,27 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         .await
         .unwrap();
 
+    // An alert the ingested yen (10.1945 won, from 8.49) crosses.
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/api/v1/alerts"))
+        .json(&serde_json::json!({
+            "currency": "JPY", "condition": "above", "threshold": 9.5,
+            "webhook_url": format!("{}/hook", receiver.uri()),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let alert_id = created["data"]["alert_id"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    let token = created["data"]["token"].as_str().unwrap().to_string();
+    let secret = created["data"]["secret"].as_str().unwrap().to_string();
+
     // The CronJob's run: fetch, publish to Kafka; the processor stores it.
     let ingested = command("ingestor", &env)
         .arg("run-once")
@@ -172,7 +220,6 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         .await
         .unwrap();
     assert!(ingested.success(), "ingestor run-once failed");
-    let http = reqwest::Client::new();
     let get = async |path: &str| -> (u16, Value) {
         let response = http.get(format!("{base}{path}")).send().await.unwrap();
         let status = response.status().as_u16();
@@ -216,6 +263,41 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
         ranking_body["data"]["ranking"][0]["country_code"], "JP",
         "{ranking_body}"
     );
+
+    // Fired once by one of the two evaluators; delivered on the second attempt.
+    let (_, alert) = eventually(
+        Duration::from_secs(30),
+        Duration::from_millis(200),
+        async || {
+            let response = http
+                .get(format!("{base}/api/v1/alerts/{alert_id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        },
+        |(_, body)| body["data"]["delivery"] == "delivered",
+    )
+    .await;
+    assert_eq!(alert["data"]["state"], "fired", "{alert}");
+    assert_eq!(alert["data"]["fired_rate"], 10.1945, "{alert}");
+    assert_eq!(alert["data"]["delivery_attempts"], 2, "{alert}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let hooks = receiver.received_requests().await.unwrap();
+    assert_eq!(
+        hooks.len(),
+        2,
+        "one failed attempt, one delivery, nothing doubled"
+    );
+    for hook in &hooks {
+        assert_eq!(hook.headers["idempotency-key"], alert_id.as_str());
+        let signature = hook.headers["x-travel-signature"].to_str().unwrap();
+        assert!(crate::alerts::signed_by(signature, &secret, &hook.body));
+    }
 
     // Every service healthy behind the gateway.
     let (status, health) = get("/health").await;
