@@ -619,6 +619,9 @@ class RenderAssertions:
         latency = alerts["TravelGatewayLatencyP99"]["expr"]
         self.assertIn("histogram_quantile(0.99, sum by (le) (rate(travel_http_request_duration_seconds_bucket", latency)
         self.assertTrue(latency.endswith("> 0.5"))
+        webhooks = alerts["TravelAlertWebhooksFailing"]["expr"]
+        self.assertIn('travel_alert_webhooks_total{namespace="', webhooks)
+        self.assertTrue(webhooks.endswith('outcome="failed"}[1h]) > 0'))
 
     def test_helm_test_pod_asks_gateway_health(self):
         pods = self.default.of_kind("Pod")
