@@ -25,6 +25,7 @@ cargo build --workspace --no-default-features --features travel-leadership/lease
 
 source deploy/scripts/lib.sh
 port=$(free_port); degraded_port=$(free_port); remittance_port=$(free_port); source=$(free_port)
+live_port=$(free_port)
 currency=$(free_port); history=$(free_port); ranking=$(free_port); stopped=$(free_port)
 data=$(mktemp -d)
 pids=()
@@ -58,9 +59,22 @@ TRAVEL_DATA_DIR=$data/remittance TRAVEL_GATEWAY_ADDR=127.0.0.1:$remittance_port 
 pids+=($!)
 remittance=$!
 
+# A third one polls a folder of that server every second; the browser test publishes
+# the recorded answer into it while the page is open (live rates, a firing alert).
+mkdir -p "$data/source/live" "$data/live"
+TRAVEL_DATA_DIR=$data/live TRAVEL_GATEWAY_ADDR=127.0.0.1:$live_port TRAVEL_INGEST_EVERY=1s \
+  TRAVEL_SOURCES=KOREAEXIM TRAVEL_SOURCE_KOREAEXIM_URL=http://127.0.0.1:$source/live/kexim \
+  TRAVEL_SOURCE_KOREAEXIM_KEY=recorded TRAVEL_SOURCE_RETRIES=0 TRAVEL_MAX_JUMP_PERCENT=100 \
+  TRAVEL_BREAKER_COOL_DOWN=1s \
+  TRAVEL_METRICS_ADDR=off TRAVEL_RATE_LIMIT=100000 TRAVEL_LOG=error \
+  "$target/debug/travel-allinone" >"$data/live.log" 2>&1 &
+pids+=($!)
+live=$!
+
 # Seeding the shipped dataset comes first, then (second one) the ingestion's first run.
 wait_for "http://127.0.0.1:$port/api/v1/currencies/latest?symbols=USD" "$allinone" "$data/allinone.log"
 wait_for "http://127.0.0.1:$remittance_port/api/v1/currencies/latest?symbols=USD" "$remittance" "$data/remittance.log"
+wait_for "http://127.0.0.1:$live_port/api/v1/currencies/latest?symbols=USD" "$live" "$data/live.log"
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$remittance_port/api/v1/currencies/JPY" | grep -q '"source":"KOREAEXIM"'; then break; fi
   sleep 0.5
@@ -76,5 +90,7 @@ wait_for "http://127.0.0.1:$degraded_port/livez" "$!" "$data/gateway.log"
 
 cd web
 TRAVEL_WEB_URL=http://127.0.0.1:$port TRAVEL_WEB_DEGRADED_URL=http://127.0.0.1:$degraded_port \
-  TRAVEL_WEB_REMITTANCE_URL=http://127.0.0.1:$remittance_port TRAVEL_WEB_REQUIRE_DEGRADED=1 npm run e2e
+  TRAVEL_WEB_REMITTANCE_URL=http://127.0.0.1:$remittance_port TRAVEL_WEB_REQUIRE_DEGRADED=1 \
+  TRAVEL_WEB_LIVE_URL=http://127.0.0.1:$live_port TRAVEL_WEB_LIVE_SOURCE_DIR=$data/source/live \
+  TRAVEL_WEB_REQUIRE_LIVE=1 npm run e2e
 TRAVEL_WEB_URL=http://127.0.0.1:$port npm run lighthouse

@@ -264,6 +264,10 @@ export const endpoints = {
     `/api/v1/rankings/stats/${encodeURIComponent(cc)}?${q({ period })}`,
   priceIndex: (country: string, base = 'KR') => `/api/v1/price-index?${q({ country, base_country: base })}`,
   selections: () => '/api/v1/rankings/selections',
+  rateStream: (code: string) => `/api/v1/stream/rates?${q({ symbols: code })}`,
+  alerts: () => '/api/v1/alerts',
+  alert: (id: string) => `/api/v1/alerts/${encodeURIComponent(id)}`,
+  alertEvents: (id: string, token: string) => `/api/v1/alerts/${encodeURIComponent(id)}/events?${q({ token })}`,
   health: () => '/health',
 };
 
@@ -290,4 +294,42 @@ export function recordSelection(body: {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
+}
+
+export type AlertCondition = 'below' | 'above' | 'change_percent';
+
+export interface Alert {
+  alert_id: string;
+  currency: string;
+  base: string;
+  condition: AlertCondition;
+  /** Per ONE unit of the currency (8.5 for "100엔 850원"), or a percentage. */
+  threshold: number;
+  reference_rate: number;
+  state: 'active' | 'fired';
+  created_at: string;
+  expires_at: string;
+  webhook_url: string | null;
+  fired_at: string | null;
+  fired_rate: number | null;
+  fired_quote_at: string | null;
+}
+
+export interface CreatedAlert extends Alert {
+  token: string;
+  secret: string;
+}
+
+/** Sets an alert; with a token, the new alert is managed by that token too. */
+export function createAlert(
+  body: { currency: string; condition: AlertCondition; threshold: string },
+  token: string | null,
+): Promise<CreatedAlert> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return api<CreatedAlert>(endpoints.alerts(), { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+export function deleteAlert(id: string, token: string): Promise<unknown> {
+  return api<unknown>(endpoints.alert(id), { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
 }

@@ -10,6 +10,7 @@ import {
   formatMoney,
   formatMoneyPlain,
   formatQuote,
+  thresholdPerOne,
   formatRateNumber,
   isStale,
   krwToForeign,
@@ -156,5 +157,20 @@ describe('misc', () => {
     expect(rankChange('DOWN', -1)).toBe('▼ 1');
     expect(rankChange('NEW', null)).toBe('NEW');
     expect(rankChange('SAME', 0)).toBe('–');
+  });
+});
+
+describe('thresholdPerOne', () => {
+  it('turns the display unit into the per-one-unit rate', () => {
+    expect(thresholdPerOne('JPY', '850')).toBe('8.5');
+    expect(thresholdPerOne('JPY', '849.5')).toBe('8.495');
+    expect(thresholdPerOne('USD', '1,400')).toBe('1400');
+    expect(thresholdPerOne('VND', '5.5')).toBe('0.055');
+  });
+  it('refuses what is not a positive number', () => {
+    expect(thresholdPerOne('JPY', '')).toBeNull();
+    expect(thresholdPerOne('JPY', '0')).toBeNull();
+    expect(thresholdPerOne('JPY', 'abc')).toBeNull();
+    expect(thresholdPerOne('JPY', '-5')).toBeNull();
   });
 });

@@ -245,3 +245,14 @@ export function rankChange(change: string, value: number | null | undefined): st
       return '–';
   }
 }
+
+/**
+ * A threshold typed in the display unit ("850" for 100엔) as the API's per-one-unit
+ * decimal text ("8.5"); null when it is not a positive number.
+ */
+export function thresholdPerOne(code: string, text: string): string | null {
+  const shown = parseAmount(text);
+  if (!Number.isFinite(shown) || shown <= 0) return null;
+  const fixed = (shown / quoteUnit(code)).toFixed(10);
+  return fixed.replace(/\.?0+$/, '');
+}

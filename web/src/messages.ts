@@ -1,6 +1,13 @@
 // Every UI string of the app, Korean first. Names of countries and currencies come from
 // the API (currency_name / currency_name_en, country_name / country_name_en).
 
+/** A Korean noun with its subject particle: 100엔이, 1달러가. */
+function subject(word: string): string {
+  const last = word.charCodeAt(word.length - 1);
+  if (last < 0xac00 || last > 0xd7a3) return `${word}이(가)`;
+  return (last - 0xac00) % 28 === 0 ? `${word}가` : `${word}이`;
+}
+
 const ko = {
   appName: '여행 환율',
   appTagline: '원화로 얼마일까?',
@@ -56,6 +63,23 @@ const ko = {
   noRanking: '아직 오늘 선택된 여행지가 없습니다.',
   selections: (n: number) => `${n}회 선택`,
   seeAll: '전체 순위 보기',
+  live: '실시간',
+  liveTitle: '새 환율이 고시되면 바로 반영됩니다',
+  alertTitle: '환율 알림',
+  alertCondition: (unit: string) => `${unit} 환율이`,
+  alertBelow: '아래로 내려가면',
+  alertAbove: '위로 올라가면',
+  alertThreshold: (unit: string) => `기준 (${unit}, 원)`,
+  alertSet: '알림 설정',
+  alertInvalid: '0보다 큰 숫자를 입력하세요',
+  alertSentence: (unit: string, value: string, d: 'below' | 'above') =>
+    `알림: ${subject(unit)} ${value}원 ${d === 'below' ? '아래로' : '위로'}`,
+  alertWaiting: (unit: string, value: string, d: 'below' | 'above') =>
+    `알림: ${subject(unit)} ${value}원 ${d === 'below' ? '아래로' : '위로'} · 대기 중`,
+  alertFired: (unit: string, value: string, d: 'below' | 'above', rate: string, at: string) =>
+    `${subject(unit)} ${value}원 ${d === 'below' ? '아래로 내려갔습니다' : '위로 올라갔습니다'}: ${rate}원 (${at})`,
+  alertCancel: '취소',
+  alertDismiss: '닫기',
 
   // currency
   period: '기간',
@@ -224,6 +248,23 @@ const en: Messages = {
   noRanking: 'No destination has been chosen today yet.',
   selections: (n: number) => `${n} selections`,
   seeAll: 'All rankings',
+  live: 'Live',
+  liveTitle: 'Updates as soon as a new rate is published',
+  alertTitle: 'Rate alerts',
+  alertCondition: (unit: string) => `When ${unit}`,
+  alertBelow: 'drops below',
+  alertAbove: 'rises above',
+  alertThreshold: (unit: string) => `Rate (${unit}, KRW)`,
+  alertSet: 'Set alert',
+  alertInvalid: 'Enter a number greater than 0',
+  alertSentence: (unit: string, value: string, d: 'below' | 'above') =>
+    `Alert: ${unit} ${d === 'below' ? 'below' : 'above'} ${value} KRW`,
+  alertWaiting: (unit: string, value: string, d: 'below' | 'above') =>
+    `Alert: ${unit} ${d === 'below' ? 'below' : 'above'} ${value} KRW · waiting`,
+  alertFired: (unit: string, value: string, d: 'below' | 'above', rate: string, at: string) =>
+    `${unit} went ${d === 'below' ? 'below' : 'above'} ${value} KRW: ${rate} KRW (${at})`,
+  alertCancel: 'Cancel',
+  alertDismiss: 'Dismiss',
 
   period: 'Period',
   p1w: '1W',

@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from './api';
+import { api, ApiError, endpoints } from './api';
 import type { Lang } from './format';
 import { messages, type Messages } from './messages';
 
@@ -8,6 +8,8 @@ const KEY_LANG = 'tcm.lang';
 const KEY_DEST = 'tcm.destination';
 const KEY_USER = 'tcm.user_id';
 const KEY_SESSION = 'tcm.session_id';
+const KEY_ALERT_TOKEN = 'tcm.alert_token';
+const KEY_ALERTS = 'tcm.alerts';
 
 function storageGet(s: Storage | undefined, k: string): string | null {
   try {
@@ -59,6 +61,54 @@ export function sessionId(): string {
     storageSet(session(), KEY_SESSION, v);
   }
   return v;
+}
+
+/** The token that manages this browser's alerts (the first creation returns it). */
+export function alertToken(): string | null {
+  return storageGet(local(), KEY_ALERT_TOKEN);
+}
+export function saveAlertToken(token: string): void {
+  storageSet(local(), KEY_ALERT_TOKEN, token);
+}
+/** The ids of this browser's alerts, newest first. */
+export function savedAlerts(): string[] {
+  try {
+    const v: unknown = JSON.parse(storageGet(local(), KEY_ALERTS) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+export function saveAlerts(ids: string[]): void {
+  storageSet(local(), KEY_ALERTS, JSON.stringify(ids.slice(0, 20)));
+}
+
+/**
+ * Calls `onChange` whenever the rate stream reports a new quote of `code`; `live` says
+ * whether the stream is open. EventSource reconnects on its own after a drop.
+ */
+export function useRateStream(code: string, onChange: () => void): boolean {
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    if (typeof EventSource === 'undefined') return;
+    const source = new EventSource(endpoints.rateStream(code));
+    source.addEventListener('open', () => setLive(true));
+    source.addEventListener('error', () => setLive(false));
+    source.addEventListener('rates', (e) => {
+      try {
+        const data = JSON.parse((e as MessageEvent<string>).data) as { rates?: Record<string, number> };
+        if (data.rates && code in data.rates) onChange();
+      } catch {
+        /* a malformed event: the next one counts */
+      }
+    });
+    return () => {
+      source.close();
+      setLive(false);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [code]);
+  return live;
 }
 
 export interface LangCtx {

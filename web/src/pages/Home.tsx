@@ -12,6 +12,7 @@ import {
   type Rankings,
 } from '../api';
 import { Card, ErrorBox, Loading, countryName } from '../components/common';
+import { AlertCard } from '../components/AlertCard';
 import { DestinationSearch } from '../components/DestinationSearch';
 import { Sparkline } from '../components/Sparkline';
 import {
@@ -34,7 +35,7 @@ import {
   unitLabel,
   type Lang,
 } from '../format';
-import { saveDestination, savedDestination, sessionId, useApi, useLang, userId } from '../state';
+import { saveDestination, savedDestination, sessionId, useApi, useLang, useRateStream, userId } from '../state';
 
 export default function Home() {
   const { t, lang } = useLang();
@@ -52,6 +53,9 @@ export default function Home() {
   const detail = useApi<CurrencyDetail>(endpoints.detail(code));
   const history = useApi<History>(endpoints.history({ target: code, period: '1m' }));
   const top = useApi<Rankings>(endpoints.rankings('daily', 5));
+  // A new quote of the destination: read its detail again (rate, remittance rates,
+  // source and time stay one consistent answer).
+  const live = useRateStream(code, detail.reload);
 
   const choose = (c: CatalogCurrency) => {
     setCode(c.currency_code);
@@ -84,9 +88,12 @@ export default function Home() {
 
       <div class="grid">
         <div class="col">
-          <RateCard detail={detail} code={code} lang={lang} />
+          <RateCard detail={detail} code={code} lang={lang} live={live} />
           {detail.data && detail.data.currency_code === code ? (
-            <Converter d={detail.data} />
+            <>
+              <Converter d={detail.data} />
+              <AlertCard code={code} rate={detail.data.current_rate} />
+            </>
           ) : (
             <Card title={t.converter} id="converter" class="conv-card">
               {detail.error ? <ErrorBox error={detail.error} /> : <Loading />}
@@ -115,7 +122,17 @@ export default function Home() {
   );
 }
 
-function RateCard({ detail, code, lang }: { detail: ReturnType<typeof useApi<CurrencyDetail>>; code: string; lang: Lang }) {
+function RateCard({
+  detail,
+  code,
+  lang,
+  live,
+}: {
+  detail: ReturnType<typeof useApi<CurrencyDetail>>;
+  code: string;
+  lang: Lang;
+  live: boolean;
+}) {
   const { t } = useLang();
   const d = detail.data;
   if (detail.error) {
@@ -155,7 +172,15 @@ function RateCard({ detail, code, lang }: { detail: ReturnType<typeof useApi<Cur
         </span>
         <span class="krw">{lang === 'ko' ? '원' : ' KRW'}</span>
       </p>
-      <p class="small muted">{t.midRate}</p>
+      <p class="small muted">
+        {t.midRate}
+        {live && (
+          <span class="live" title={t.liveTitle} data-testid="live-badge">
+            {' '}
+            ● {t.live}
+          </span>
+        )}
+      </p>
       <dl class="meta">
         <div>
           <dt>{t.asOf}</dt>
@@ -212,14 +237,26 @@ function Converter({ d }: { d: CurrencyDetail }) {
   const [edited, setEdited] = useState<'foreign' | 'krw'>('foreign');
   const [prefText, setPrefText] = useState('90');
 
-  // A new destination (or a new rate): start again from the default foreign amount.
+  // A new destination: start again from the default foreign amount.
   useEffect(() => {
     const a = defaultForeign(code);
     setForeignText(formatMoneyPlain(a, code, lang));
     setKrwText(formatKrwPlain(foreignToKrw(a, rate), lang));
     setEdited('foreign');
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [code, rate]);
+  }, [code]);
+
+  // A new rate (the live stream): keep what the traveller typed, convert it again.
+  useEffect(() => {
+    if (edited === 'foreign') {
+      const a = parseAmount(foreignText);
+      if (Number.isFinite(a)) setKrwText(formatKrwPlain(foreignToKrw(a, rate), lang));
+    } else {
+      const a = parseAmount(krwText);
+      if (Number.isFinite(a)) setForeignText(formatMoneyPlain(krwToForeign(a, rate), code, lang));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [rate]);
 
   const foreign = parseAmount(foreignText);
   const krw = parseAmount(krwText);
