@@ -19,7 +19,7 @@ help:
 	@echo "make test-infra  the conformance suites against MariaDB/MySQL, Redis (plain and TLS), Kafka (tansu), DynamoDB (moto)"
 	@echo "make api-check   schemathesis against the running all-in-one from its /openapi.json (0 failures)"
 	@echo "make image-check the image's runtime stage without Docker: debootstrap root, uid 10001, read-only (release build)"
-	@echo "make bench       gateway load, start-up, history, processor and ranking figures (release build)"
+	@echo "make bench       gateway load, start-up, history, processor, ranking, alert and live-stream figures (release build)"
 	@echo "make chaos       throughput and latency through Redis and MariaDB outages (fault proxies; release build)"
 	@echo "make lint        rustfmt, clippy with warnings as errors, and the gateway's dependency check"
 	@echo "make helm-lint   lint, render and validate the Helm chart with helm 3 and 4 (no cluster)"
@@ -75,11 +75,13 @@ api-check:
 	bash deploy/scripts/schemathesis.sh
 
 bench: infra-up
-	$(CARGO) build --release -p travel-allinone -p travel-tests --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench
+	$(CARGO) build --release -p travel-allinone -p travel-tests --bin travel-allinone --bin loadgen --bin historybench --bin processorbench --bin rankingbench --bin alertbench --bin streambench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/loadgen --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/historybench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/processorbench
 	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/rankingbench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/alertbench
+	$(CARGO_TARGET_DIR_OR_DEFAULT)/release/streambench --allinone $(CARGO_TARGET_DIR_OR_DEFAULT)/release/travel-allinone
 
 # The Dockerfile's runtime stage without a Docker engine: a debootstrap bookworm root
 # with exactly its packages, the release binaries, uid 10001 on a read-only root.

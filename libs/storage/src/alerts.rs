@@ -69,12 +69,13 @@ pub trait AlertStore: Send + Sync {
     /// delivery of a fired alert is still made.
     async fn delete_alert(&self, id: &str) -> Result<bool>;
 
-    /// The distinct (currency, base) pairs of live alerts that involve any of `codes`,
-    /// as currency or as base.
-    async fn live_pairs(
+    /// The (currency, base) pairs alerts were set on that involve any of `codes`, as
+    /// currency or as base: what a change of `codes` must evaluate. Read from a table of
+    /// pairs, not from the alerts, so its cost does not grow with their number; a pair
+    /// whose alerts are all gone only costs an evaluation that fires nothing.
+    async fn watched_pairs(
         &self,
         codes: &[CurrencyCode],
-        now: DateTime<Utc>,
     ) -> Result<Vec<(CurrencyCode, CurrencyCode)>>;
 
     /// Fires the live alerts of a pair whose condition `rate` meets, each at most once

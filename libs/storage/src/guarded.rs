@@ -182,12 +182,11 @@ impl AlertStore for Guarded {
             .await
     }
 
-    async fn live_pairs(
+    async fn watched_pairs(
         &self,
         codes: &[CurrencyCode],
-        now: DateTime<Utc>,
     ) -> Result<Vec<(CurrencyCode, CurrencyCode)>> {
-        self.guard("live_pairs", self.inner.live_pairs(codes, now))
+        self.guard("watched_pairs", self.inner.watched_pairs(codes))
             .await
     }
 

@@ -23,7 +23,7 @@ use travel_runtime::grpc::{GrpcServer, Identity};
 use travel_runtime::{Listen, Shutdown};
 use travel_wiring::Backends;
 
-pub use alerts::webhook;
+pub use alerts::{Alerts, Evaluator, webhook};
 pub use api::CurrencyApi;
 pub use config::{AlertSettings, CurrencyConfig, WebhookSettings};
 pub use quotes::{QuoteReader, ReadFrom};

@@ -135,11 +135,15 @@ async fn only_crossed_alerts_fire_and_only_once(store: &dyn RateStore) {
             .unwrap()
             .is_empty()
     );
-    let pairs = store.live_pairs(&[krw], quote_at).await.unwrap();
-    assert_eq!(pairs, [(jpy, krw)], "below-80 and above-95 are still live");
+    // The pairs a change must look at, by either side.
+    assert_eq!(store.watched_pairs(&[krw]).await.unwrap(), [(jpy, krw)]);
+    assert_eq!(
+        store.watched_pairs(&[jpy, code("EUR")]).await.unwrap(),
+        [(jpy, krw)]
+    );
     assert!(
         store
-            .live_pairs(&[code("USD")], quote_at)
+            .watched_pairs(&[code("USD")])
             .await
             .unwrap()
             .is_empty()

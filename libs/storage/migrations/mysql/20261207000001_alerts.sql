@@ -25,8 +25,17 @@ CREATE TABLE alerts (
     PRIMARY KEY (alert_id),
     KEY ix_alerts_pair_low (state, currency_code, base_code, level_low),
     KEY ix_alerts_pair_high (state, currency_code, base_code, level_high),
-    KEY ix_alerts_base (state, base_code),
     KEY ix_alerts_token (token_hash, state)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- The (currency, base) pairs alerts were ever set on: what a quote change must look
+-- at, read without scanning the alerts themselves (a handful of rows).
+CREATE TABLE alert_pairs (
+    currency_code CHAR(3) NOT NULL,
+    base_code CHAR(3) NOT NULL,
+    last_created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (currency_code, base_code),
+    KEY ix_alert_pairs_base (base_code)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE alert_deliveries (

@@ -23,8 +23,15 @@ CREATE TABLE alerts (
 );
 CREATE INDEX ix_alerts_pair_low ON alerts (state, currency_code, base_code, level_low);
 CREATE INDEX ix_alerts_pair_high ON alerts (state, currency_code, base_code, level_high);
-CREATE INDEX ix_alerts_base ON alerts (state, base_code);
 CREATE INDEX ix_alerts_token ON alerts (token_hash, state);
+
+CREATE TABLE alert_pairs (
+    currency_code TEXT NOT NULL,
+    base_code TEXT NOT NULL,
+    last_created_at INTEGER NOT NULL,
+    PRIMARY KEY (currency_code, base_code)
+);
+CREATE INDEX ix_alert_pairs_base ON alert_pairs (base_code);
 
 CREATE TABLE alert_deliveries (
     alert_id TEXT NOT NULL PRIMARY KEY,

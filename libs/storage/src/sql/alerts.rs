@@ -33,9 +33,24 @@ where
     NaiveDate: Native<DB>,
 {
     async fn create_alert(&self, alert: &StoredAlert) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         let mut query = QueryBuilder::<DB>::new(format!("INSERT INTO alerts ({ALERT_COLUMNS}) "));
         query.push_values([alert], |mut row, alert| DB::bind_alert(&mut row, alert));
-        query.build().execute(&self.pool).await?;
+        query.build().execute(&mut *tx).await?;
+        let mut pair = QueryBuilder::<DB>::new(
+            "INSERT INTO alert_pairs (currency_code, base_code, last_created_at) ",
+        );
+        pair.push_values([&alert.alert], |mut row, a| {
+            row.push_bind(a.currency.as_str().to_string())
+                .push_bind(a.base.as_str().to_string())
+                .push_bind(DB::encode_time(a.created_at));
+        });
+        pair.push(" ").push(DB::upsert(
+            &["currency_code", "base_code"],
+            &["last_created_at"],
+        ));
+        pair.build().execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -83,40 +98,38 @@ where
         Ok(DB::rows_affected(&result) > 0)
     }
 
-    async fn live_pairs(
+    async fn watched_pairs(
         &self,
         codes: &[CurrencyCode],
-        now: DateTime<Utc>,
     ) -> Result<Vec<(CurrencyCode, CurrencyCode)>> {
         if codes.is_empty() {
             return Ok(Vec::new());
         }
-        // Two index ranges (by currency, by base) rather than one OR over both.
         let mut query = QueryBuilder::<DB>::new("");
         for (i, column) in ["currency_code", "base_code"].into_iter().enumerate() {
             if i > 0 {
                 query.push(" UNION ");
             }
             query.push(format!(
-                "SELECT DISTINCT currency_code, base_code FROM alerts \
-                 WHERE state = 'active' AND {column} IN ("
+                "SELECT currency_code, base_code FROM alert_pairs WHERE {column} IN ("
             ));
             let mut list = query.separated(", ");
             for code in codes {
                 list.push_bind(code.as_str().to_string());
             }
-            query
-                .push(") AND expires_at > ")
-                .push_bind(DB::encode_time(now));
+            query.push(")");
         }
         let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter()
+        let mut pairs = rows
+            .iter()
             .map(|row| {
                 let currency: String = row.try_get("currency_code")?;
                 let base: String = row.try_get("base_code")?;
                 Ok((code(&currency)?, code(&base)?))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        pairs.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+        Ok(pairs)
     }
 
     async fn fire_alerts(

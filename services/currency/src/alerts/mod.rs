@@ -33,7 +33,7 @@ use crate::api::{CurrencyApi, timestamp};
 use crate::config::AlertSettings;
 
 pub use deliver::deliver_webhooks;
-pub use evaluate::evaluate_alerts;
+pub use evaluate::{Evaluator, evaluate_alerts};
 pub use webhook::Sender;
 
 /// How often a watched alert is read again (a firing in this process wakes it at once).
