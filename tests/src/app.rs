@@ -30,20 +30,22 @@ pub type GrpcWeb = tonic_web::GrpcWebClientService<
     >,
 >;
 
+/// A gRPC-Web transport to the gateway at `base_url` and its origin, for
+/// `XServiceClient::with_origin(service, origin)`.
+pub fn grpc_web(base_url: &str) -> (GrpcWeb, http::Uri) {
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let service = tower::ServiceBuilder::new()
+        .layer(tonic_web::GrpcWebClientLayer::new())
+        .service(http);
+    (service, base_url.parse().expect("the gateway URL is a URI"))
+}
+
 impl TestApp {
     /// A gRPC-Web transport to the gateway and its origin, for
     /// `XServiceClient::with_origin(service, origin)`.
     pub fn grpc_web(&self) -> (GrpcWeb, http::Uri) {
-        let http =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http();
-        let service = tower::ServiceBuilder::new()
-            .layer(tonic_web::GrpcWebClientLayer::new())
-            .service(http);
-        (
-            service,
-            self.base_url.parse().expect("the gateway URL is a URI"),
-        )
+        grpc_web(&self.base_url)
     }
 
     pub async fn stop(mut self) {

@@ -87,6 +87,23 @@ async fn subscribe(
     }
 }
 
+/// CPU time (user + system) a process has used, in ms (clock ticks of 10 ms).
+fn cpu_ms(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return f64::NAN;
+    };
+    // Fields after the command's closing parenthesis; utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 fn percentile(sorted: &[i64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -103,6 +120,9 @@ struct Figures {
     expected: usize,
     rss_per_subscriber_kib: f64,
     connect_s: f64,
+    /// CPU per change of the all-in-one and of this client process.
+    server_cpu_ms: f64,
+    client_cpu_ms: f64,
 }
 
 struct Bench {
@@ -187,12 +207,16 @@ impl Bench {
         let rss_with = rss_kib(self.pid).unwrap_or_default();
 
         let mut committed = HashMap::new();
+        let pid = self.pid.to_string();
+        let (server_before, client_before) = (cpu_ms(&pid), cpu_ms("self"));
         for _ in 0..changes {
             let (id, at) = self.change().await?;
             committed.insert(id, at);
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
+        let server_cpu_ms = (cpu_ms(&pid) - server_before) / changes as f64;
+        let client_cpu_ms = (cpu_ms("self") - client_before) / changes as f64;
         let _ = stop.send(true);
         let mut delays = Vec::with_capacity(subscribers * changes);
         for task in tasks {
@@ -211,6 +235,8 @@ impl Bench {
             expected: subscribers * changes,
             rss_per_subscriber_kib: rss_with.saturating_sub(rss_before) as f64 / subscribers as f64,
             connect_s,
+            server_cpu_ms,
+            client_cpu_ms,
         })
     }
 }
@@ -218,8 +244,17 @@ impl Bench {
 fn print(label: &str, subscribers: usize, f: &Figures) {
     println!(
         "  {label:<9} {subscribers:>6} subscribers: commit → client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-         {}/{} events; {:.1} KiB RSS per subscriber; connected in {:.1} s",
-        f.p50_ms, f.p99_ms, f.max_ms, f.received, f.expected, f.rss_per_subscriber_kib, f.connect_s
+         {}/{} events; {:.1} KiB RSS per subscriber; connected in {:.1} s; CPU per change: \
+         all-in-one {:.0} ms, client {:.0} ms",
+        f.p50_ms,
+        f.p99_ms,
+        f.max_ms,
+        f.received,
+        f.expected,
+        f.rss_per_subscriber_kib,
+        f.connect_s,
+        f.server_cpu_ms,
+        f.client_cpu_ms
     );
 }
 

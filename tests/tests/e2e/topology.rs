@@ -6,6 +6,8 @@
 //! gateway: the ingested rate, a history window, a selection and a ranking; a trip
 //! alert the ingested rate crosses, evaluated by two currency replicas on the Redis
 //! change feed, fires once and its webhook is delivered once after a failed attempt;
+//! the ingested rate reaches, over that feed, an SSE and a gRPC-Web client of the
+//! gateway and a gRPC client of the second replica, and an SSE reconnect resumes;
 //! and, from
 //! the spans every process exports to a local OTLP receiver, one trace per path across
 //! the processes: gateway → currency service → database for a REST read, ingestor →
@@ -18,8 +20,11 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::process::{Child, Command};
+use travel_proto::currency::v1::currency_service_client::CurrencyServiceClient;
 use travel_tests::bench::{free_port, wait_healthy};
 use travel_tests::eventually;
 use travel_tests::infra::{DynamoDbTables, MySqlDatabase, kafka_url, redis_url, unique_prefix};
@@ -213,6 +218,39 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     let token = created["data"]["token"].as_str().unwrap().to_string();
     let secret = created["data"]["secret"].as_str().unwrap().to_string();
 
+    // Live watchers of the yen (the alert has read it already: the dollar's first read
+    // below must still miss the cache), before the rate moves: SSE and gRPC-Web through
+    // the gateway (its currency service), gRPC on the other replica.
+    let mut sse = http
+        .get(format!("{base}/api/v1/stream/rates?symbols=JPY"))
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let snapshot = sse.next().await.unwrap().unwrap();
+    assert_eq!(snapshot.event, "snapshot");
+    let request = travel_proto::currency::v1::WatchRatesRequest {
+        symbols: vec!["JPY".into()],
+        base: String::new(),
+    };
+    let (web, origin) = travel_tests::app::grpc_web(&base);
+    let mut grpc_web = CurrencyServiceClient::with_origin(web, origin)
+        .watch_rates(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut grpc = CurrencyServiceClient::connect(format!("http://127.0.0.1:{replica}"))
+        .await
+        .unwrap()
+        .watch_rates(request)
+        .await
+        .unwrap()
+        .into_inner();
+    for stream in [&mut grpc_web, &mut grpc] {
+        assert!(stream.message().await.unwrap().unwrap().snapshot);
+    }
+
     // The CronJob's run: fetch, publish to Kafka; the processor stores it.
     let ingested = command("ingestor", &env)
         .arg("run-once")
@@ -234,6 +272,37 @@ async fn the_seven_binaries_serve_rates_history_selections_and_rankings() {
     .await;
     assert_eq!(detail["data"]["current_rate"], 1134.5, "{detail}");
     assert_eq!(detail["data"]["tts"], 1145.84);
+
+    // Announced on the Redis feed by the processor, seen by every watcher.
+    let moved = tokio::time::timeout(Duration::from_secs(20), sse.next())
+        .await
+        .expect("an SSE change in time")
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.event, "rates");
+    let rates: Value = serde_json::from_str(&moved.data).unwrap();
+    assert_eq!(rates["rates"]["JPY"], 10.1945, "{rates}");
+    for stream in [&mut grpc_web, &mut grpc] {
+        let message = tokio::time::timeout(Duration::from_secs(20), stream.message())
+            .await
+            .expect("a gRPC change in time")
+            .unwrap()
+            .unwrap();
+        assert_eq!(message.rates[0].rate.as_ref().unwrap().value, "10.1945");
+    }
+    // A client that lost its stream comes back with the last id: a fresh snapshot.
+    drop(sse);
+    let mut resumed = http
+        .get(format!("{base}/api/v1/stream/rates?symbols=JPY"))
+        .header("last-event-id", moved.id.clone())
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let again = resumed.next().await.unwrap().unwrap();
+    assert_eq!(again.event, "snapshot");
+    assert_eq!(again.id, moved.id);
 
     // The seeded ECB history answers through the history service.
     let (status, series) = get("/api/v1/history?target=EUR&start=2026-10-01&end=2026-10-30").await;
