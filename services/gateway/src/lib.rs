@@ -6,6 +6,7 @@ mod caching;
 mod coalesce;
 mod config;
 pub mod envelope;
+mod fanout;
 mod grpc_web;
 mod middleware;
 mod openapi;
@@ -72,6 +73,8 @@ pub struct AppState {
     trust_forwarded_for: bool,
     flights: coalesce::Flights,
     streams: streams::Streams,
+    /// The shared upstream rate streams of the SSE clients.
+    fanout: fanout::Fanout,
 }
 
 /// The gateway, ready to serve.
@@ -98,6 +101,7 @@ impl Gateway {
         let state = AppState {
             currency: currency.client(&flights),
             alerts: currency.client(&flights),
+            fanout: fanout::Fanout::new(currency.client(&flights)),
             history: history.client(&flights),
             ranking: ranking.client(&flights),
             upstreams: Arc::new(vec![currency, history, ranking]),

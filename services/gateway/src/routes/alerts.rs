@@ -15,7 +15,7 @@ use travel_proto::alerts::v1::{self as pb, rpc};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Query;
-use super::stream::{closing, sse};
+use super::stream::{closing, messages, sse};
 use super::writes::{copy_budget, json_object, text_field, upstream_failure};
 use crate::AppState;
 use crate::envelope::{Failure, Success};
@@ -264,10 +264,9 @@ pub async fn events(
     let request = pb::GetAlertRequest { alert_id, token };
     let upstream = state.alerts.stream(rpc::WATCH_ALERT, request).await?;
     Ok(sse(
-        upstream,
+        messages(upstream, alert_event),
         state.streams.clone(),
         permit,
-        alert_event,
         alert_end,
     ))
 }
@@ -279,13 +278,13 @@ fn alert_event(message: pb::GetAlertResponse) -> Event {
         .unwrap_or_else(|_| Event::default().event("alert").data("{}"))
 }
 
-fn alert_end(end: Result<(), tonic::Status>) -> Event {
+fn alert_end(end: Option<tonic::Status>) -> Event {
     match end {
-        Ok(()) => Event::default().event("done").data("{}"),
-        Err(status) if status.code() == tonic::Code::NotFound => Event::default()
+        None => Event::default().event("done").data("{}"),
+        Some(status) if status.code() == tonic::Code::NotFound => Event::default()
             .event("gone")
             .json_data(serde_json::json!({ "reason": status.message() }))
             .unwrap_or_else(|_| Event::default().event("gone")),
-        Err(_) => closing("the alert stream was interrupted"),
+        Some(_) => closing("the alert stream was interrupted"),
     }
 }

@@ -1,5 +1,6 @@
-//! Live rates as Server-Sent Events: the currency service's `WatchRates` stream, one
-//! event per message.
+//! Live rates as Server-Sent Events: the currency service's `WatchRates` stream (one
+//! per query, shared: `crate::fanout`), one event per message; and the relay every
+//! event stream of the gateway goes through.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -8,14 +9,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use tonic::codec::Streaming;
-use travel_proto::currency::v1::{self as pb, rpc};
+use travel_proto::currency::v1 as pb;
 
 use super::Query;
 use super::currency::LatestQuery;
 use crate::AppState;
 use crate::envelope::Failure;
+use crate::fanout::Update;
 use crate::openapi::schemas::ErrorEnvelope;
 use crate::streams::{Permit, Streams};
 use crate::views::currency::RateUpdate;
@@ -62,31 +64,45 @@ pub async fn rates(
     let ip = crate::middleware::client_ip(&headers, peer, state.trust_forwarded_for);
     let permit = state.streams.open(ip)?;
     // Validation and the snapshot read happen before the stream starts: their errors
-    // are ordinary error answers.
-    let upstream = state.currency.stream(rpc::WATCH_RATES, request).await?;
-    Ok(sse(upstream, state.streams.clone(), permit, event, |end| {
+    // are ordinary error answers. Clients of the same query share one upstream stream.
+    let subscription = state.fanout.subscribe(request).await?;
+    let events = futures::stream::unfold(subscription, |mut subscription| async move {
+        let item = match subscription.next().await {
+            Update::Frame(frame) => Ok(Event::default()
+                .id(frame.id.as_str())
+                .event(frame.name)
+                .data(frame.data.as_str())),
+            Update::Ended(Ok(())) => Err(None),
+            Update::Ended(Err(status)) => Err(Some(status)),
+        };
+        Some((item, subscription))
+    });
+    Ok(sse(events, state.streams.clone(), permit, |end| {
         let reason = match end {
-            Ok(()) => "the rate stream ended",
-            Err(_) => "the rate stream was interrupted",
+            None => "the rate stream ended",
+            Some(_) => "the rate stream was interrupted",
         };
         closing(reason)
     }))
 }
 
-/// A gRPC server stream as Server-Sent Events: an event per message (the first with
-/// the `retry` hint), heartbeats, and a last event when the upstream ends (`end`, told
-/// how) or the gateway drains (`closing`). The client's stream permit is held as long.
-pub(crate) fn sse<M: Send + 'static>(
-    upstream: Streaming<M>,
+/// A stream of events as Server-Sent Events: the first with the `retry` hint,
+/// heartbeats, and a last event when the source ends (`end`, told whether by an error)
+/// or the gateway drains (`closing`). The client's stream permit is held as long.
+/// `Err(None)` from the source is a clean end.
+pub(crate) fn sse<S>(
+    source: S,
     streams: Streams,
     permit: Permit,
-    event: fn(M) -> Event,
-    end: fn(Result<(), tonic::Status>) -> Event,
-) -> Response {
+    end: fn(Option<tonic::Status>) -> Event,
+) -> Response
+where
+    S: Stream<Item = Result<Event, Option<tonic::Status>>> + Send + 'static,
+{
     let keep_alive = KeepAlive::new()
         .interval(streams.heartbeat)
         .text("heartbeat");
-    let mut response = Sse::new(events(upstream, streams, permit, event, end))
+    let mut response = Sse::new(events(Box::pin(source), streams, permit, end))
         .keep_alive(keep_alive)
         .into_response();
     // Proxies that buffer responses (nginx) would hold the events back.
@@ -96,22 +112,20 @@ pub(crate) fn sse<M: Send + 'static>(
     response
 }
 
-/// The event of one rate stream message.
-fn event(message: pb::WatchRatesResponse) -> Event {
-    let id = message
-        .newest_quote_at
-        .as_ref()
-        .map_or(0, |at| at.seconds * 1000 + i64::from(at.nanos) / 1_000_000);
-    let name = if message.snapshot {
-        "snapshot"
-    } else {
-        "rates"
-    };
-    Event::default()
-        .id(id.to_string())
-        .event(name)
-        .json_data(RateUpdate::from(message))
-        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
+/// A gRPC server stream as a source of [`sse`]: an event per message, its end clean
+/// or not.
+pub(crate) fn messages<M: Send + 'static>(
+    upstream: Streaming<M>,
+    event: fn(M) -> Event,
+) -> impl Stream<Item = Result<Event, Option<tonic::Status>>> + Send {
+    futures::stream::unfold(Some(upstream), move |upstream| async move {
+        let mut upstream = upstream?;
+        match upstream.message().await {
+            Ok(Some(message)) => Some((Ok(event(message)), Some(upstream))),
+            Ok(None) => Some((Err(None), None)),
+            Err(status) => Some((Err(Some(status)), None)),
+        }
+    })
 }
 
 /// The last event of a stream that the client should open again: why it ends (and
@@ -123,28 +137,27 @@ pub(crate) fn closing(reason: &str) -> Event {
         .unwrap_or_else(|_| Event::default().event("closing"))
 }
 
-struct Relay<M> {
-    upstream: Streaming<M>,
+type Source = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Option<tonic::Status>>> + Send>>;
+
+struct Relay {
+    source: Source,
     streams: Streams,
     first: bool,
-    event: fn(M) -> Event,
-    end: fn(Result<(), tonic::Status>) -> Event,
+    end: fn(Option<tonic::Status>) -> Event,
     // Held for the life of the stream: the client's place among its open streams.
     _permit: Permit,
 }
 
-fn events<M: Send + 'static>(
-    upstream: Streaming<M>,
+fn events(
+    source: Source,
     streams: Streams,
     permit: Permit,
-    event: fn(M) -> Event,
-    end: fn(Result<(), tonic::Status>) -> Event,
+    end: fn(Option<tonic::Status>) -> Event,
 ) -> impl Stream<Item = Result<Event, Infallible>> + Send {
     let relay = Relay {
-        upstream,
+        source,
         streams,
         first: true,
-        event,
         end,
         _permit: permit,
     };
@@ -156,18 +169,17 @@ fn events<M: Send + 'static>(
             () = relay.streams.closed() => {
                 Err(closing("the gateway is shutting down"))
             }
-            message = relay.upstream.message() => match message {
-                Ok(Some(message)) => Ok(message),
-                Ok(None) => Err((relay.end)(Ok(()))),
-                Err(status) => {
+            item = relay.source.next() => match item {
+                Some(Ok(event)) => Ok(event),
+                None | Some(Err(None)) => Err((relay.end)(None)),
+                Some(Err(Some(status))) => {
                     tracing::info!(code = ?status.code(), message = status.message(), "stream ended upstream");
-                    Err((relay.end)(Err(status)))
+                    Err((relay.end)(Some(status)))
                 }
             },
         };
         match next {
-            Ok(message) => {
-                let event = (relay.event)(message);
+            Ok(event) => {
                 let event = if relay.first {
                     event.retry(retry)
                 } else {
