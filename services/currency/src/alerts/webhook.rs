@@ -16,6 +16,9 @@ use crate::config::WebhookSettings;
 
 /// Longest accepted webhook URL.
 pub const MAX_URL: usize = 2048;
+/// Longest wait for a name to resolve: a creation answers well inside the gateway's
+/// deadline, and a resolver that hangs cannot hold a delivery.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Bytes of a receiver's answer read (and dropped) at most.
 const MAX_RESPONSE: usize = 64 * 1024;
 
@@ -34,7 +37,7 @@ pub enum Refused {
     NoHost,
     #[error("{0} is a loopback, private, link-local or metadata address")]
     Address(IpAddr),
-    #[error("the host does not resolve")]
+    #[error("the host does not resolve (in 2 s)")]
     Unresolved,
 }
 
@@ -131,10 +134,12 @@ impl Policy {
     /// Every address `host` resolves to, each checked: one refused address refuses
     /// the host (a name that also points inside must not get a second chance).
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Refused> {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| Refused::Unresolved)?
-            .collect();
+        let addrs: Vec<SocketAddr> =
+            tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
+                .await
+                .map_err(|_| Refused::Unresolved)?
+                .map_err(|_| Refused::Unresolved)?
+                .collect();
         if addrs.is_empty() {
             return Err(Refused::Unresolved);
         }
