@@ -22,6 +22,13 @@ pub fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
+/// The `q` quantile of `samples` (sorted here), in ms.
+pub fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {
+    samples.sort_unstable();
+    let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
+    samples[index].as_secs_f64() * 1000.0
+}
+
 /// Resident set size of a process, in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

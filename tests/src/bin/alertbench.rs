@@ -18,6 +18,7 @@ use travel_domain::alert::{Alert, AlertState, Condition};
 use travel_domain::{CurrencyCode, Quote};
 use travel_runtime::Env;
 use travel_storage::{RateStore, StoredAlert};
+use travel_tests::bench::percentile_ms;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -154,12 +155,6 @@ async fn measure(
     Ok(samples)
 }
 
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
-    samples.sort_unstable();
-    let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
-    samples[index].as_secs_f64() * 1000.0
-}
-
 async fn sqlite_store(dir: &std::path::Path) -> anyhow::Result<Arc<dyn RateStore>> {
     let env = Env::from_pairs([("TRAVEL_DATA_DIR", dir.display().to_string())]);
     let settings = travel_wiring::CommonSettings::from_env(&env)?;
@@ -176,8 +171,11 @@ async fn run(
     println!("alert evaluation per quote change, {backend}:");
     let mut few = measure(make().await?, 100, args.changes).await?;
     let mut many = measure(make().await?, args.many, args.changes).await?;
-    let (few50, few99) = (percentile(&mut few, 0.5), percentile(&mut few, 0.99));
-    let (many50, many99) = (percentile(&mut many, 0.5), percentile(&mut many, 0.99));
+    let (few50, few99) = (percentile_ms(&mut few, 0.5), percentile_ms(&mut few, 0.99));
+    let (many50, many99) = (
+        percentile_ms(&mut many, 0.5),
+        percentile_ms(&mut many, 0.99),
+    );
     println!("  100 alerts:      p50 {few50:.3} ms  p99 {few99:.3} ms");
     println!(
         "  {} alerts:  p50 {many50:.3} ms  p99 {many99:.3} ms",

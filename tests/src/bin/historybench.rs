@@ -16,6 +16,7 @@ use travel_analytics::forecast::backtest;
 use travel_domain::CurrencyCode;
 use travel_runtime::{Env, Shutdown};
 use travel_storage::RateStore;
+use travel_tests::bench::percentile_ms;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -34,12 +35,6 @@ const END: (i32, u32, u32) = (2026, 10, 30);
 /// Calendar days the stats route reads before a window for its indicators.
 const LOOKBACK_DAYS: u64 = 120;
 
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
-    samples.sort_unstable();
-    let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
-    samples[index].as_secs_f64() * 1000.0
-}
-
 struct Figures {
     p50: f64,
     p99: f64,
@@ -47,8 +42,8 @@ struct Figures {
 
 fn figures(mut samples: Vec<Duration>) -> Figures {
     Figures {
-        p50: percentile(&mut samples, 0.50),
-        p99: percentile(&mut samples, 0.99),
+        p50: percentile_ms(&mut samples, 0.50),
+        p99: percentile_ms(&mut samples, 0.99),
     }
 }
 

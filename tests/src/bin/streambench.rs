@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 use tokio::sync::watch;
 use travel_domain::{CurrencyCode, Observation, Quote};
 use travel_runtime::Env;
-use travel_tests::bench::{Guard, free_port, rss_kib, wait_healthy};
+use travel_tests::bench::{Guard, free_port, percentile_ms, rss_kib, wait_healthy};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -102,14 +102,6 @@ fn cpu_ms(pid: &str) -> f64 {
             .unwrap_or(f64::NAN)
     };
     (ticks(11) + ticks(12)) * 10.0
-}
-
-fn percentile(sorted: &[i64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index] as f64 / 1000.0
 }
 
 struct Figures {
@@ -222,15 +214,15 @@ impl Bench {
         for task in tasks {
             for (id, arrived) in task.await?? {
                 if let Some(at) = committed.get(&id) {
-                    delays.push(arrived - at);
+                    delays.push(Duration::from_micros((arrived - at).max(0) as u64));
                 }
             }
         }
-        delays.sort_unstable();
+        anyhow::ensure!(!delays.is_empty(), "no subscriber saw a change");
         Ok(Figures {
-            p50_ms: percentile(&delays, 0.50),
-            p99_ms: percentile(&delays, 0.99),
-            max_ms: delays.last().map_or(f64::NAN, |d| *d as f64 / 1000.0),
+            p50_ms: percentile_ms(&mut delays, 0.50),
+            p99_ms: percentile_ms(&mut delays, 0.99),
+            max_ms: percentile_ms(&mut delays, 1.0),
             received: delays.len(),
             expected: subscribers * changes,
             rss_per_subscriber_kib: rss_with.saturating_sub(rss_before) as f64 / subscribers as f64,

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, createAlert, deleteAlert, endpoints, type Alert } from '../api';
-import { displayRate, formatDateTime, formatRateNumber, thresholdPerOne, unitLabel } from '../format';
+import { formatDateTime, formatQuote, thresholdPerOne, unitLabel } from '../format';
 import { alertToken, saveAlerts, saveAlertToken, savedAlerts, useLang } from '../state';
 import { Card } from './common';
 
@@ -8,7 +8,7 @@ type Direction = 'below' | 'above';
 
 /** The rate in its display unit as plain digits ("849.13"), to edit. */
 function shownRate(code: string, perOne: number): string {
-  return formatRateNumber(displayRate(code, perOne), 'en').replace(/,/g, '');
+  return formatQuote(code, perOne, 'en').replace(/,/g, '');
 }
 
 /** Sets a rate alert for `code` and shows this browser's alerts, live. */
@@ -146,7 +146,7 @@ function AlertRow({ id, onGone }: { id: string; onGone: () => void }) {
   if (!alert || !token) return null;
   const unit = unitLabel(alert.currency, lang);
   const direction: Direction = alert.condition === 'above' ? 'above' : 'below';
-  const threshold = formatRateNumber(displayRate(alert.currency, alert.threshold), lang);
+  const threshold = formatQuote(alert.currency, alert.threshold, lang);
   const cancel = () => {
     deleteAlert(id, token).then(onGone, onGone);
   };
@@ -158,7 +158,7 @@ function AlertRow({ id, onGone }: { id: string; onGone: () => void }) {
           unit,
           threshold,
           direction,
-          formatRateNumber(displayRate(alert.currency, alert.fired_rate), lang),
+          formatQuote(alert.currency, alert.fired_rate, lang),
           formatDateTime(alert.fired_quote_at ?? alert.fired_at ?? '', lang),
         )}{' '}
         <button type="button" class="btn small" onClick={onGone}>

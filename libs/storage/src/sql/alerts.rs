@@ -11,7 +11,7 @@ use travel_domain::CurrencyCode;
 use travel_domain::alert::{Alert, AlertState};
 
 use super::record::retried;
-use super::rows::ALERT_COLUMNS;
+use super::rows::{ALERT_COLUMNS, code};
 use super::{Native, Rows, SqlRateStore};
 use crate::alerts::{AlertStore, Delivery, DeliveryState, StoredAlert};
 use crate::{Result, StoreError};
@@ -123,9 +123,10 @@ where
         let mut pairs = rows
             .iter()
             .map(|row| {
-                let currency: String = row.try_get("currency_code")?;
-                let base: String = row.try_get("base_code")?;
-                Ok((code(&currency)?, code(&base)?))
+                Ok((
+                    code(row.try_get("currency_code")?)?,
+                    code(row.try_get("base_code")?)?,
+                ))
             })
             .collect::<Result<Vec<_>>>()?;
         pairs.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
@@ -354,8 +355,4 @@ where
         tx.commit().await?;
         Ok(fired)
     }
-}
-
-fn code(raw: &str) -> Result<CurrencyCode> {
-    CurrencyCode::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

@@ -297,7 +297,7 @@ where
     }
 }
 
-fn code(raw: String) -> Result<CurrencyCode> {
+pub(super) fn code(raw: String) -> Result<CurrencyCode> {
     CurrencyCode::parse(&raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

@@ -67,14 +67,12 @@ fn decimal(value: rust_decimal::Decimal) -> ProtoDecimal {
 /// The alert as clients see it: neither the token nor the secret.
 fn message(alert: &Alert, delivery: Option<&DeliveryState>) -> pb::Alert {
     let fired = alert.fired.as_ref();
-    let delivery_state = match (&alert.webhook_url, delivery) {
-        // Nothing is sent before the alert fires.
-        (None, _) | (Some(_), _) if fired.is_none() => "",
-        (None, _) => "",
-        (Some(_), None) => "pending",
-        (Some(_), Some(d)) if d.delivered_at.is_some() => "delivered",
-        (Some(_), Some(d)) if d.failed_at.is_some() => "failed",
-        (Some(_), Some(_)) => "pending",
+    let delivery_state = match (&alert.webhook_url, fired, delivery) {
+        // Nothing is sent without a webhook, or before the alert fires.
+        (None, _, _) | (_, None, _) => "",
+        (_, _, Some(d)) if d.delivered_at.is_some() => "delivered",
+        (_, _, Some(d)) if d.failed_at.is_some() => "failed",
+        _ => "pending",
     };
     pb::Alert {
         alert_id: alert.id.clone(),
@@ -93,6 +91,15 @@ fn message(alert: &Alert, delivery: Option<&DeliveryState>) -> pb::Alert {
         delivery: delivery_state.to_string(),
         delivery_attempts: delivery.map_or(0, |d| d.attempts),
     }
+}
+
+/// The alert as clients see it, with its webhook's delivery once it fired.
+async fn view(store: &dyn RateStore, alert: &Alert) -> Result<pb::Alert, ApiError> {
+    let delivery = match (&alert.webhook_url, &alert.fired) {
+        (Some(_), Some(_)) => store.delivery(&alert.id).await?,
+        _ => None,
+    };
+    Ok(message(alert, delivery.as_ref()))
 }
 
 fn unauthorized(message: &str) -> ApiError {
@@ -145,16 +152,6 @@ impl AlertApi {
             return Err(unauthorized("the token does not manage this alert"));
         }
         Ok(stored)
-    }
-
-    async fn view(&self, alert: &Alert) -> Result<pb::Alert, ApiError> {
-        let delivery = match (&alert.webhook_url, alert.state) {
-            (Some(_), AlertState::Fired | AlertState::Deleted) => {
-                self.store().delivery(&alert.id).await?
-            }
-            _ => None,
-        };
-        Ok(message(alert, delivery.as_ref()))
     }
 
     async fn create(
@@ -310,19 +307,12 @@ struct WatchDeps {
 
 impl WatchDeps {
     async fn read(&self, id: &str) -> Result<Option<pb::Alert>, ApiError> {
-        let now = Utc::now();
-        let Some(stored) = self.store.alert(id).await? else {
-            return Ok(None);
-        };
-        if !stored.alert.is_visible(now) {
-            return Ok(None);
+        match self.store.alert(id).await? {
+            Some(stored) if stored.alert.is_visible(Utc::now()) => {
+                Ok(Some(view(self.store.as_ref(), &stored.alert).await?))
+            }
+            _ => Ok(None),
         }
-        let delivery = if stored.alert.webhook_url.is_some() {
-            self.store.delivery(id).await?
-        } else {
-            None
-        };
-        Ok(Some(message(&stored.alert, delivery.as_ref())))
     }
 }
 
@@ -365,7 +355,7 @@ impl AlertService for AlertApi {
             async {
                 let stored = self.authorize(&request.alert_id, &request.token).await?;
                 Ok(pb::GetAlertResponse {
-                    alert: Some(self.view(&stored.alert).await?),
+                    alert: Some(view(self.store(), &stored.alert).await?),
                 })
             }
             .await,
@@ -404,7 +394,7 @@ impl AlertService for AlertApi {
         let request = request.into_inner();
         let first = async {
             let stored = self.authorize(&request.alert_id, &request.token).await?;
-            self.view(&stored.alert).await
+            view(self.store(), &stored.alert).await
         }
         .await;
         respond(first.map(|first| self.watch(first, request)))

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Query;
 use super::stream::{closing, messages, sse};
-use super::writes::{copy_budget, json_object, text_field, upstream_failure};
+use super::writes::{budgeted, json_object, text_field};
 use crate::AppState;
 use crate::envelope::{Failure, Success};
 use crate::middleware::client_ip;
@@ -137,20 +137,13 @@ pub async fn create(
         Ok(request) => request,
         Err(failure) => return failure.into_response(),
     };
-    match state
-        .alerts
-        .call(rpc::CREATE_ALERT, tonic::Request::new(request))
-        .await
-    {
-        Ok(response) => {
-            let (metadata, message, _) = response.into_parts();
-            let mut http =
-                Success::with_status(StatusCode::CREATED, Created::from(message)).into_response();
-            copy_budget(&metadata, http.headers_mut());
-            http
-        }
-        Err(status) => upstream_failure(status),
-    }
+    budgeted::<_, Created>(
+        StatusCode::CREATED,
+        state
+            .alerts
+            .call(rpc::CREATE_ALERT, tonic::Request::new(request))
+            .await,
+    )
 }
 
 /// An alert

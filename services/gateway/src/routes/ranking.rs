@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Query;
-use super::writes::{copy_budget, json_object, text_field, upstream_failure};
+use super::writes::{budgeted, json_object, text_field, upstream_failure};
 use crate::AppState;
 use crate::envelope::{Failure, Success};
 use crate::middleware::client_ip;
@@ -100,16 +100,10 @@ pub async fn record_selection(
         Err(failure) => return failure.into_response(),
     };
     let request = tonic::Request::new(request);
-    match state.ranking.call(rpc::RECORD_SELECTION, request).await {
-        Ok(response) => {
-            let (metadata, message, _) = response.into_parts();
-            let mut http =
-                Success::with_status(StatusCode::CREATED, Recorded::from(message)).into_response();
-            copy_budget(&metadata, http.headers_mut());
-            http
-        }
-        Err(status) => upstream_failure(status),
-    }
+    budgeted::<_, Recorded>(
+        StatusCode::CREATED,
+        state.ranking.call(rpc::RECORD_SELECTION, request).await,
+    )
 }
 
 /// An optional non-negative integer parameter.
@@ -341,19 +335,13 @@ pub async fn record_comparison(
         client_ip,
         user_agent,
     };
-    match state
-        .ranking
-        .call(rpc::RECORD_SELECTIONS, tonic::Request::new(request))
-        .await
-    {
-        Ok(response) => {
-            let (metadata, message, _) = response.into_parts();
-            let mut http = Success::ok(Updated::from(message)).into_response();
-            copy_budget(&metadata, http.headers_mut());
-            Ok(http)
-        }
-        Err(status) => Ok(upstream_failure(status)),
-    }
+    Ok(budgeted::<_, Updated>(
+        StatusCode::OK,
+        state
+            .ranking
+            .call(rpc::RECORD_SELECTIONS, tonic::Request::new(request))
+            .await,
+    ))
 }
 
 /// Stored rankings

@@ -1,15 +1,17 @@
 //! What the write operations share: JSON object bodies read field by field (so a bad
 //! field gets its own error), and the budget headers a service's answer carries.
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use tonic::metadata::MetadataMap;
 use travel_domain::{ApiError, ErrorCode};
 
-use crate::envelope::Failure;
+use crate::envelope::{Failure, Success};
 
-/// Headers the ranking service sets on its answers (the selection budget).
+/// Headers a service sets on the answers of a budgeted write (selections, alert
+/// creations).
 const BUDGET_HEADERS: [&str; 5] = [
     "x-ratelimit-limit",
     "x-ratelimit-remaining",
@@ -18,7 +20,7 @@ const BUDGET_HEADERS: [&str; 5] = [
     "retry-after",
 ];
 
-pub(crate) fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
+fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
     for name in BUDGET_HEADERS {
         if let Some(value) = metadata
             .get(name)
@@ -27,6 +29,23 @@ pub(crate) fn copy_budget(metadata: &MetadataMap, headers: &mut HeaderMap) {
         {
             headers.insert(HeaderName::from_static(name), value);
         }
+    }
+}
+
+/// A write's answer: its view with `status` and the budget headers the service sent,
+/// or the service's error with its own.
+pub(crate) fn budgeted<M, V: From<M> + Serialize>(
+    status: StatusCode,
+    answer: Result<tonic::Response<M>, tonic::Status>,
+) -> Response {
+    match answer {
+        Ok(response) => {
+            let (metadata, message, _) = response.into_parts();
+            let mut http = Success::with_status(status, V::from(message)).into_response();
+            copy_budget(&metadata, http.headers_mut());
+            http
+        }
+        Err(status) => upstream_failure(status),
     }
 }
 
