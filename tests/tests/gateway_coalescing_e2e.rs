@@ -28,7 +28,8 @@ fn served(metrics: &PrometheusHandle, method: &str) -> u64 {
 
 /// A "Redis" that accepts connections and never answers: every cache command of the
 /// currency service waits for its timeout, so a read stays in flight long enough for
-/// a whole burst of requests to arrive while it is.
+/// a whole burst of requests to arrive while it is (the all-in-one's gateway calls the
+/// service in process, where nothing else would hold a call open).
 async fn unresponsive_cache() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -68,9 +69,12 @@ async fn burst(app: &TestApp, path: &str, n: usize, tag: &str) -> Vec<Value> {
 async fn identical_reads_in_flight_share_one_upstream_call() {
     let metrics = PrometheusBuilder::new().install_recorder().unwrap();
     let cache = unresponsive_cache().await;
+    // No breaker: an open one would skip the cache, and an in-process call that does
+    // not wait for it ends before the rest of a burst arrives.
     let slow_cache = [
         ("TRAVEL_CACHE_URL", cache.as_str()),
         ("TRAVEL_CACHE_TIMEOUT", "1s"),
+        ("TRAVEL_CACHE_BREAKER_THRESHOLD", "0"),
     ];
     let path = "/api/v1/currencies/latest?symbols=USD,JPY,EUR";
 

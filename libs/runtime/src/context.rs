@@ -118,7 +118,7 @@ pub fn trace_id(traceparent: &str) -> Option<&str> {
 }
 
 /// The span of an incoming gRPC call, child of the caller's trace when it sent one.
-pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
+pub fn grpc_request_span<B>(request: &http::Request<B>) -> tracing::Span {
     let request_id = request
         .headers()
         .get(REQUEST_ID_HEADER)

@@ -1,6 +1,9 @@
 //! Serving a component's gRPC API the same way everywhere: `grpc.health.v1`, server
-//! reflection, `travel.meta.v1.ServiceInfo`, a span per call, graceful shutdown.
+//! reflection, `travel.meta.v1.ServiceInfo`, a span per call, graceful shutdown; and,
+//! in a process that also calls itself (the all-in-one), the same routes in process.
 
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -12,6 +15,9 @@ use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower::ServiceExt;
+use tower::util::BoxCloneSyncService;
+use tracing::Instrument;
 use travel_proto::meta::v1::service_info_server::{ServiceInfo, ServiceInfoServer};
 use travel_proto::meta::v1::{GetInfoRequest, GetInfoResponse};
 
@@ -39,6 +45,56 @@ impl ServiceInfo for Info {
             version: self.0.version.to_string(),
             environment: self.0.environment.clone(),
         }))
+    }
+}
+
+/// A server's routes as a caller in the same process reaches them: the same services,
+/// span and metrics per call, without a socket, HTTP/2 framing or a task per call.
+pub type LocalService = BoxCloneSyncService<
+    http::Request<tonic::body::Body>,
+    http::Response<tonic::body::Body>,
+    Infallible,
+>;
+
+/// Where a server offers its routes to callers in its own process, once it serves.
+/// The all-in-one's gateway calls its services through it (the way grpc-java's
+/// in-process transport does): with every read one gRPC call, the loopback hop cost
+/// more than half of the process's CPU (`make bench`, coalescing off).
+#[derive(Clone, Default)]
+pub struct Local(Arc<OnceLock<LocalService>>);
+
+impl Local {
+    /// The routes, once the server serves them.
+    pub fn service(&self) -> Option<&LocalService> {
+        self.0.get()
+    }
+
+    /// Offers `service` here; the first offer stays.
+    pub fn offer(&self, service: LocalService) {
+        let _ = self.0.set(service);
+    }
+}
+
+/// What a server serves on: its TCP listener and, when callers in the same process
+/// want it, a local end.
+pub struct Listener {
+    tcp: TcpListener,
+    local: Option<Local>,
+}
+
+impl Listener {
+    /// Serves on `tcp`, and in process to whoever holds a clone of `local`.
+    pub fn with_local(tcp: TcpListener, local: &Local) -> Self {
+        Self {
+            tcp,
+            local: Some(local.clone()),
+        }
+    }
+}
+
+impl From<TcpListener> for Listener {
+    fn from(tcp: TcpListener) -> Self {
+        Self { tcp, local: None }
     }
 }
 
@@ -97,10 +153,18 @@ impl GrpcServer {
     /// stops accepting and lets in-flight calls finish.
     pub async fn serve(
         self,
-        listener: TcpListener,
+        listener: impl Into<Listener>,
         shutdown: Shutdown,
         drain: Duration,
     ) -> Result<(), tonic::transport::Error> {
+        let Listener {
+            tcp: listener,
+            local,
+        } = listener.into();
+        let routes = self.routes.routes();
+        if let Some(local) = local {
+            local.offer(in_process(routes.clone()));
+        }
         let health = self.health.clone();
         for name in &self.served {
             health
@@ -129,12 +193,24 @@ impl GrpcServer {
             })
         });
         Server::builder()
-            .trace_fn(grpc_request_span)
+            .trace_fn(grpc_request_span::<()>)
             .layer(tower::layer::layer_fn(
                 crate::grpc_metrics::CallMetrics::new,
             ))
-            .add_routes(self.routes.routes())
+            .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, stop)
             .await
     }
+}
+
+/// The routes with what the TCP server adds to each call: the call's span (outside)
+/// and its metrics.
+fn in_process(routes: tonic::service::Routes) -> LocalService {
+    let service = crate::grpc_metrics::CallMetrics::new(routes);
+    BoxCloneSyncService::new(tower::service_fn(
+        move |request: http::Request<tonic::body::Body>| {
+            let span = grpc_request_span(&request);
+            service.clone().oneshot(request).instrument(span)
+        },
+    ))
 }

@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::task::JoinHandle;
 use travel_dataset::SeedReport;
-use travel_gateway::{Gateway, GatewayConfig};
+use travel_gateway::{Gateway, GatewayConfig, LocalServices};
+use travel_runtime::grpc::{Listener, Local};
 use travel_runtime::{ConfigError, Env, Shutdown};
 use travel_wiring::{CommonSettings, open_backends};
 
-/// The internal services listen on any free loopback port: only the gateway, which
-/// is told their addresses, reaches them.
+/// The internal services listen on any free loopback port, for gRPC clients and for
+/// the gateway when it does not call them in process.
 const LOOPBACK: &str = "127.0.0.1:0";
 
 /// Settings of the all-in-one: the shared ones plus each component's own.
@@ -35,6 +36,9 @@ pub struct AllInOneConfig {
     pub ingest_every: Option<std::time::Duration>,
     /// Load the shipped datasets on start-up (skipped when already loaded).
     pub seed: bool,
+    /// The gateway calls the services in process (`TRAVEL_IN_PROCESS_CALLS`); off,
+    /// every call crosses loopback gRPC as in the cluster.
+    pub in_process_calls: bool,
 }
 
 impl AllInOneConfig {
@@ -55,6 +59,7 @@ impl AllInOneConfig {
             ingest_every: env
                 .interval_or_off("TRAVEL_INGEST_EVERY", std::time::Duration::from_secs(300))?,
             seed: env.bool("TRAVEL_SEED", true)?,
+            in_process_calls: env.bool("TRAVEL_IN_PROCESS_CALLS", true)?,
         })
     }
 }
@@ -120,8 +125,19 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     // processor announces on it, the currency service's rate streams watch it.
     let feed = travel_wiring::connect_feed(&config.common.cache).await?;
     let mut tasks: Vec<(&'static str, JoinHandle<anyhow::Result<()>>)> = Vec::new();
-    let currency_listener = travel_currency::LISTEN.bind(config.currency_addr).await?;
-    let currency_addr = currency_listener.local_addr()?;
+    // The gateway calls the services in process; their ports still serve gRPC clients.
+    let local = if config.in_process_calls {
+        LocalServices {
+            currency: Some(Local::default()),
+            history: Some(Local::default()),
+            ranking: Some(Local::default()),
+        }
+    } else {
+        LocalServices::default()
+    };
+    let currency_tcp = travel_currency::LISTEN.bind(config.currency_addr).await?;
+    let currency_addr = currency_tcp.local_addr()?;
+    let currency_listener = listener(currency_tcp, &local.currency);
     let (currency_backends, currency_feed, currency_config, currency_shutdown) = (
         backends.clone(),
         feed.clone(),
@@ -143,8 +159,9 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         }),
     ));
 
-    let history_listener = travel_history::LISTEN.bind(config.history_addr).await?;
-    let history_addr = history_listener.local_addr()?;
+    let history_tcp = travel_history::LISTEN.bind(config.history_addr).await?;
+    let history_addr = history_tcp.local_addr()?;
+    let history_listener = listener(history_tcp, &local.history);
     let (history_config, history_shutdown) = (config.history.clone(), shutdown.child());
     tasks.push((
         "history",
@@ -167,8 +184,9 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         catalog,
         leadership: Arc::new(travel_leadership::AlwaysLeader),
     };
-    let ranking_listener = travel_ranking::LISTEN.bind(config.ranking_addr).await?;
-    let ranking_addr = ranking_listener.local_addr()?;
+    let ranking_tcp = travel_ranking::LISTEN.bind(config.ranking_addr).await?;
+    let ranking_addr = ranking_tcp.local_addr()?;
+    let ranking_listener = listener(ranking_tcp, &local.ranking);
     let (ranking_config, ranking_shutdown) = (config.ranking.clone(), shutdown.child());
     tasks.push((
         "ranking",
@@ -226,7 +244,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     gateway_config.currency_url = format!("http://{currency_addr}");
     gateway_config.history_url = format!("http://{history_addr}");
     gateway_config.ranking_url = format!("http://{ranking_addr}");
-    let gateway = Gateway::build(&gateway_config, cache.clone())?;
+    let gateway = Gateway::build(&gateway_config, cache.clone(), local)?;
     let gateway_listener = travel_gateway::LISTEN.bind(gateway_config.addr).await?;
     let gateway_addr = gateway_listener.local_addr()?;
     let gateway_shutdown = shutdown.child();
@@ -250,4 +268,12 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         shutdown,
         tasks,
     })
+}
+
+/// A service's listener that also serves the gateway in process.
+fn listener(tcp: tokio::net::TcpListener, local: &Option<Local>) -> Listener {
+    match local {
+        Some(local) => Listener::with_local(tcp, local),
+        None => tcp.into(),
+    }
 }

@@ -15,11 +15,10 @@ mod watch;
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use travel_feed::QuoteFeed;
 use travel_proto::alerts::v1::alert_service_server::AlertServiceServer;
 use travel_proto::currency::v1::currency_service_server::CurrencyServiceServer;
-use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::grpc::{GrpcServer, Identity, Listener};
 use travel_runtime::{Listen, Shutdown};
 use travel_wiring::Backends;
 
@@ -36,7 +35,7 @@ pub const LISTEN: Listen = Listen {
 
 /// Serves the currency API on `listener` until `shutdown` fires.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     deps: Backends,
     feed: Arc<dyn QuoteFeed>,
     config: &CurrencyConfig,

@@ -28,7 +28,10 @@ async fn main() -> anyhow::Result<()> {
     let cache = travel_cache::connect(&cache_config)
         .await
         .with_context(|| format!("opening TRAVEL_CACHE_URL ({})", cache_config.url))?;
-    let gateway = travel_gateway::Gateway::build(&config, cache).context("TRAVEL_CURRENCY_URL")?;
+    // In its own process, the gateway reaches every service over the network.
+    let local = travel_gateway::LocalServices::default();
+    let gateway =
+        travel_gateway::Gateway::build(&config, cache, local).context("TRAVEL_CURRENCY_URL")?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
     let listener = travel_gateway::LISTEN.bind(config.addr).await?;

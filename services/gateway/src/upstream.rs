@@ -1,32 +1,42 @@
 //! The internal services as the gateway reaches them: one lazily connected channel
-//! each (the gateway starts, and reports them unhealthy, while a service is down) and
-//! one typed client per service over it.
+//! each (the gateway starts, and reports them unhealthy, while a service is down), or
+//! the service's local end when it runs in this process (the all-in-one), and one
+//! typed client per service over it.
 
 use std::marker::PhantomData;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use http::uri::PathAndQuery;
+use tonic::body::Body;
 use tonic::client::Grpc;
 use tonic::codec::Streaming;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 use tonic_prost::ProstCodec;
-use travel_proto::rpc::{Read, ServerStreaming, Service, Unary};
+use tower::{BoxError, Service, ServiceExt};
+use travel_proto::rpc::{Read, ServerStreaming, Service as RpcService, Unary};
+use travel_runtime::grpc::Local;
 
 use crate::coalesce::Flights;
 
-/// One internal service: its name in /health and /version, and its channel.
+/// One internal service: its name in /health and /version, and how it is reached.
 #[derive(Clone)]
 pub struct Upstream {
     pub name: &'static str,
-    channel: Channel,
+    transport: Transport,
 }
 
 impl Upstream {
+    /// Over the network at `url`; through `local` instead once the service serves
+    /// there (it runs in this process).
     pub fn connect_lazy(
         name: &'static str,
         url: &str,
         deadline: Duration,
+        local: Option<Local>,
     ) -> Result<Self, tonic::transport::Error> {
         let channel = Endpoint::from_shared(url.to_string())?
             .connect_timeout(Duration::from_secs(1))
@@ -34,31 +44,92 @@ impl Upstream {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .connect_lazy();
-        Ok(Self { name, channel })
+        Ok(Self {
+            name,
+            transport: Transport {
+                channel,
+                local,
+                deadline,
+                in_process: false,
+            },
+        })
     }
 
     /// The typed client of service `S` served here.
-    pub fn client<S: Service>(&self, flights: &Flights) -> Client<S> {
+    pub fn client<S: RpcService>(&self, flights: &Flights) -> Client<S> {
         Client {
-            grpc: Grpc::new(self.channel.clone()),
+            grpc: Grpc::new(self.transport.clone()),
             flights: flights.clone(),
             service: PhantomData,
         }
     }
 
-    pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Channel> {
-        tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
+    pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Transport> {
+        tonic_health::pb::health_client::HealthClient::new(self.transport.clone())
+    }
+}
+
+/// The way to one service: its channel, or its local end once that serves. Both bound
+/// a call by the deadline and time out with the same status (CANCELLED, "Timeout
+/// expired"), so callers cannot tell them apart.
+#[derive(Clone)]
+pub struct Transport {
+    channel: Channel,
+    local: Option<Local>,
+    deadline: Duration,
+    /// What `poll_ready` chose, so that the call goes where readiness was checked.
+    in_process: bool,
+}
+
+impl Service<http::Request<Body>> for Transport {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<http::Response<Body>, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.in_process = self.local.as_ref().is_some_and(|l| l.service().is_some());
+        if self.in_process {
+            // The routes are always ready; each call takes a clone of them.
+            return Poll::Ready(Ok(()));
+        }
+        self.channel.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let local = self
+            .local
+            .as_ref()
+            .and_then(Local::service)
+            .filter(|_| self.in_process);
+        match local {
+            Some(service) => {
+                let call = tokio::time::timeout(self.deadline, service.clone().oneshot(request));
+                async move {
+                    match call.await {
+                        Ok(Ok(response)) => Ok(response),
+                        Ok(Err(never)) => match never {},
+                        Err(_) => Err(Box::new(tonic::TimeoutExpired(())) as BoxError),
+                    }
+                }
+                .boxed()
+            }
+            None => self
+                .channel
+                .call(request)
+                .map(|r| r.map_err(Into::into))
+                .boxed(),
+        }
     }
 }
 
 /// The gateway's client of one service `S`, shared by REST and gRPC-Web. It owns how a
 /// call is made: the path and message types come from the method constant
 /// (`travel_proto::*::rpc`), the request id and trace context travel as metadata, the
-/// channel bounds each call by the deadline, and reads are coalesced with identical
+/// transport bounds each call by the deadline, and reads are coalesced with identical
 /// reads in flight.
 /// Errors stay `tonic::Status`; each edge renders them its own way.
 pub struct Client<S> {
-    grpc: Grpc<Channel>,
+    grpc: Grpc<Transport>,
     flights: Flights,
     service: PhantomData<S>,
 }
@@ -73,7 +144,7 @@ impl<S> Clone for Client<S> {
     }
 }
 
-impl<S: Service> Client<S> {
+impl<S: RpcService> Client<S> {
     /// A read: answered by an identical read already in flight when there is one.
     pub async fn read<Req, Answer>(
         &self,
@@ -136,7 +207,7 @@ impl<S: Service> Client<S> {
     }
 
     /// The request as it leaves: request id and trace context of the current request.
-    /// The deadline is the channel's (`Endpoint::timeout`), not sent as `grpc-timeout`:
+    /// The deadline is the transport's (`Endpoint::timeout`), not sent as `grpc-timeout`:
     /// with the header every distinct read cost the pair about a third more CPU
     /// (`make bench`, coalescing off: 0.25 of bare axum with it, 0.35 without).
     fn outgoing<Req>(&self, mut request: Request<Req>) -> Request<Req> {
@@ -155,8 +226,92 @@ where
 
 /// Waits for the channel to take a call; a channel that cannot is an unavailable
 /// upstream.
-async fn ready(grpc: &mut Grpc<Channel>) -> Result<(), Status> {
+async fn ready(grpc: &mut Grpc<Transport>) -> Result<(), Status> {
     grpc.ready()
         .await
         .map_err(|error| Status::unavailable(format!("upstream not ready: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpListener;
+    use tonic::Code;
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use travel_runtime::Shutdown;
+    use travel_runtime::grpc::{GrpcServer, Identity, Listener, LocalService};
+
+    use super::*;
+
+    /// Nothing listens here: an answer can only have come in process.
+    const NOWHERE: &str = "http://127.0.0.1:9";
+
+    async fn check(upstream: &Upstream) -> Result<ServingStatus, Status> {
+        let request = HealthCheckRequest {
+            service: String::new(),
+        };
+        let answer = upstream.health().check(request).await?;
+        Ok(answer.into_inner().status())
+    }
+
+    #[tokio::test]
+    async fn a_service_of_this_process_is_called_in_process_once_it_serves() {
+        let local = Local::default();
+        let upstream = Upstream::connect_lazy(
+            "currency",
+            NOWHERE,
+            Duration::from_secs(2),
+            Some(local.clone()),
+        )
+        .unwrap();
+        // Not serving yet: the call takes the network, where nothing answers.
+        let before = check(&upstream).await.unwrap_err();
+        assert_eq!(before.code(), Code::Unavailable, "{before:?}");
+
+        let shutdown = Shutdown::new();
+        let server = GrpcServer::new(Identity {
+            name: "currency",
+            version: "test",
+            environment: "test".into(),
+        });
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let serving = tokio::spawn(server.serve(
+            Listener::with_local(tcp, &local),
+            shutdown.clone(),
+            Duration::ZERO,
+        ));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Ok(ServingStatus::Serving) = check(&upstream).await {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never served in process"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        shutdown.trigger();
+        serving.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_in_process_call_is_bound_by_the_deadline_and_ends_as_over_the_network() {
+        let local = Local::default();
+        local.offer(LocalService::new(tower::service_fn(
+            |_request: http::Request<Body>| async {
+                std::future::pending::<Result<http::Response<Body>, std::convert::Infallible>>()
+                    .await
+            },
+        )));
+        let upstream =
+            Upstream::connect_lazy("currency", NOWHERE, Duration::from_millis(50), Some(local))
+                .unwrap();
+        let status = check(&upstream).await.unwrap_err();
+        // What tonic's channel answers when its `Endpoint::timeout` passes.
+        let expected = Status::from_error(Box::new(tonic::TimeoutExpired(())));
+        assert_eq!(status.code(), Code::Cancelled);
+        assert_eq!(status.code(), expected.code());
+        assert_eq!(status.message(), expected.message());
+    }
 }

@@ -11,9 +11,8 @@ mod fill;
 mod series;
 mod window;
 
-use tokio::net::TcpListener;
 use travel_proto::history::v1::history_service_server::HistoryServiceServer;
-use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::grpc::{GrpcServer, Identity, Listener};
 use travel_runtime::{Listen, Shutdown};
 use travel_wiring::Backends;
 
@@ -29,7 +28,7 @@ pub const LISTEN: Listen = Listen {
 
 /// Serves the history API on `listener` until `shutdown` fires.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     backends: Backends,
     config: &HistoryConfig,
     shutdown: Shutdown,

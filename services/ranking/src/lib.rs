@@ -15,12 +15,11 @@ mod stats;
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use travel_cache::Cache;
 use travel_domain::Catalog;
 use travel_leadership::Leadership;
 use travel_proto::ranking::v1::ranking_service_server::RankingServiceServer;
-use travel_runtime::grpc::{GrpcServer, Identity};
+use travel_runtime::grpc::{GrpcServer, Identity, Listener};
 use travel_runtime::{Listen, Shutdown};
 use travel_selections::SelectionStore;
 
@@ -56,7 +55,7 @@ pub const LISTEN: Listen = Listen {
 /// Serves the ranking API on `listener` and runs the periodic calculation (on the
 /// leader) until `shutdown` fires.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     backends: RankingBackends,
     config: &RankingConfig,
     shutdown: Shutdown,
