@@ -83,18 +83,15 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Serves on `tcp`, and in process to whoever holds a clone of `local`.
-    pub fn with_local(tcp: TcpListener, local: &Local) -> Self {
-        Self {
-            tcp,
-            local: Some(local.clone()),
-        }
+    /// Serves on `tcp`, and in process to whoever holds a clone of `local`, if any.
+    pub fn new(tcp: TcpListener, local: Option<Local>) -> Self {
+        Self { tcp, local }
     }
 }
 
 impl From<TcpListener> for Listener {
     fn from(tcp: TcpListener) -> Self {
-        Self { tcp, local: None }
+        Self::new(tcp, None)
     }
 }
 

@@ -137,7 +137,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     };
     let currency_tcp = travel_currency::LISTEN.bind(config.currency_addr).await?;
     let currency_addr = currency_tcp.local_addr()?;
-    let currency_listener = listener(currency_tcp, &local.currency);
+    let currency_listener = Listener::new(currency_tcp, local.currency.clone());
     let (currency_backends, currency_feed, currency_config, currency_shutdown) = (
         backends.clone(),
         feed.clone(),
@@ -161,7 +161,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
 
     let history_tcp = travel_history::LISTEN.bind(config.history_addr).await?;
     let history_addr = history_tcp.local_addr()?;
-    let history_listener = listener(history_tcp, &local.history);
+    let history_listener = Listener::new(history_tcp, local.history.clone());
     let (history_config, history_shutdown) = (config.history.clone(), shutdown.child());
     tasks.push((
         "history",
@@ -186,7 +186,7 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
     };
     let ranking_tcp = travel_ranking::LISTEN.bind(config.ranking_addr).await?;
     let ranking_addr = ranking_tcp.local_addr()?;
-    let ranking_listener = listener(ranking_tcp, &local.ranking);
+    let ranking_listener = Listener::new(ranking_tcp, local.ranking.clone());
     let (ranking_config, ranking_shutdown) = (config.ranking.clone(), shutdown.child());
     tasks.push((
         "ranking",
@@ -268,12 +268,4 @@ pub async fn start(config: AllInOneConfig, shutdown: Shutdown) -> anyhow::Result
         shutdown,
         tasks,
     })
-}
-
-/// A service's listener that also serves the gateway in process.
-fn listener(tcp: tokio::net::TcpListener, local: &Option<Local>) -> Listener {
-    match local {
-        Some(local) => Listener::with_local(tcp, local),
-        None => tcp.into(),
-    }
 }

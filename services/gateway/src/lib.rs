@@ -74,7 +74,7 @@ impl std::ops::Deref for AppState {
 
 pub struct Shared {
     currency: Client<currency::CurrencyService>,
-    /// Served by the currency service, over the same channel.
+    /// Served by the currency service, over the same transport.
     alerts: Client<alerts::AlertService>,
     history: Client<history::HistoryService>,
     ranking: Client<ranking::RankingService>,

@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 use tonic_prost::ProstCodec;
 use tower::{BoxError, Service, ServiceExt};
 use travel_proto::rpc::{Read, ServerStreaming, Service as RpcService, Unary};
-use travel_runtime::grpc::Local;
+use travel_runtime::grpc::{Local, LocalService};
 
 use crate::coalesce::Flights;
 
@@ -50,7 +50,7 @@ impl Upstream {
                 channel,
                 local,
                 deadline,
-                in_process: false,
+                chosen: None,
             },
         })
     }
@@ -77,8 +77,9 @@ pub struct Transport {
     channel: Channel,
     local: Option<Local>,
     deadline: Duration,
-    /// What `poll_ready` chose, so that the call goes where readiness was checked.
-    in_process: bool,
+    /// The local end `poll_ready` found serving: the call goes where readiness was
+    /// checked.
+    chosen: Option<LocalService>,
 }
 
 impl Service<http::Request<Body>> for Transport {
@@ -87,23 +88,18 @@ impl Service<http::Request<Body>> for Transport {
     type Future = BoxFuture<'static, Result<http::Response<Body>, BoxError>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.in_process = self.local.as_ref().is_some_and(|l| l.service().is_some());
-        if self.in_process {
-            // The routes are always ready; each call takes a clone of them.
+        self.chosen = self.local.as_ref().and_then(Local::service).cloned();
+        if self.chosen.is_some() {
+            // The routes are always ready.
             return Poll::Ready(Ok(()));
         }
         self.channel.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let local = self
-            .local
-            .as_ref()
-            .and_then(Local::service)
-            .filter(|_| self.in_process);
-        match local {
+        match self.chosen.take() {
             Some(service) => {
-                let call = tokio::time::timeout(self.deadline, service.clone().oneshot(request));
+                let call = tokio::time::timeout(self.deadline, service.oneshot(request));
                 async move {
                     match call.await {
                         Ok(Ok(response)) => Ok(response),
@@ -239,7 +235,7 @@ mod tests {
     use tonic_health::pb::HealthCheckRequest;
     use tonic_health::pb::health_check_response::ServingStatus;
     use travel_runtime::Shutdown;
-    use travel_runtime::grpc::{GrpcServer, Identity, Listener, LocalService};
+    use travel_runtime::grpc::{GrpcServer, Identity, Listener};
 
     use super::*;
 
@@ -276,7 +272,7 @@ mod tests {
         });
         let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let serving = tokio::spawn(server.serve(
-            Listener::with_local(tcp, &local),
+            Listener::new(tcp, Some(local.clone())),
             shutdown.clone(),
             Duration::ZERO,
         ));
